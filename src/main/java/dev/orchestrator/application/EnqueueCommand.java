@@ -1,0 +1,8 @@
+package dev.orchestrator.application;
+
+/**
+ * A client's enqueue request as parsed from JSON, not yet validated against the server's agents
+ * and rules. Optional fields are null when absent.
+ */
+public record EnqueueCommand(String agent, String repo, String payloadJson, Integer priority, Integer maxAttempts) {
+}

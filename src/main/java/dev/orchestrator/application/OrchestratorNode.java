@@ -1,0 +1,127 @@
+package dev.orchestrator.application;
+
+import dev.orchestrator.domain.agent.AgentCatalog;
+import dev.orchestrator.domain.job.RecoveredJob;
+import dev.orchestrator.domain.node.NodeIdentity;
+import dev.orchestrator.infrastructure.config.OrchestratorConfig;
+import dev.orchestrator.infrastructure.persistence.JobStore;
+import dev.orchestrator.infrastructure.process.ProcessGroups;
+import dev.orchestrator.infrastructure.process.ProcessLauncher;
+import dev.orchestrator.infrastructure.process.ProcessTable;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One server node's queue machinery, wired from plain parts so that tests run exactly what the
+ * server runs: store, dispatcher, launcher, completion, recovery and reaper.
+ *
+ * <p>Start order: register the node, recover earlier incarnations on this host, sanitize, then
+ * dispatch. Stop order: stop claiming, kill the process groups of running agents, requeue their
+ * jobs without counting an attempt, mark the node stopped.
+ */
+public final class OrchestratorNode {
+    private static final Logger LOG = Logger.getLogger(OrchestratorNode.class.getName());
+
+    /** The OS commands the node relies on (resolved and checked at start-up). */
+    public record Commands(String setsid, String kill) {
+    }
+
+    private final NodeIdentity node;
+    private final JobStore store;
+    private final Clock clock;
+    private final ActiveRuns active = new ActiveRuns();
+    private final QueueEvents events = new QueueEvents();
+    private final ProcessGroups groups;
+    private final RunCompletion completion;
+    private final Dispatcher dispatcher;
+    private final RestartRecovery recovery;
+    private final Reaper reaper;
+    private final Duration killGrace;
+    private volatile long recoveredAtStartup;
+
+    public OrchestratorNode(OrchestratorConfig config, AgentCatalog agents, JobStore store, NodeIdentity node,
+                            Clock clock, Commands commands, Map<String, String> serverEnv, Executor completionExecutor) {
+        this.node = node;
+        this.store = store;
+        this.clock = clock;
+        this.killGrace = config.killGrace();
+        ProcessTable processes = new ProcessTable(node.bootId());
+        this.groups = new ProcessGroups(commands.kill());
+        this.completion = new RunCompletion(store, clock,
+                new BackoffPolicy(config.transientBackoffBase(), config.transientBackoffMax()), active, events);
+        RunStarter starter = new RunStarter(store, agents, new ProcessLauncher(commands.setsid(), processes), groups,
+                completion, active, events, node, clock, config.reposDir(), config.runsDir(), config.killGrace(),
+                serverEnv, completionExecutor);
+        this.dispatcher = new Dispatcher(store, starter, node, clock, config.maxConcurrency(),
+                config.dispatchPollInterval(), events);
+        this.recovery = new RestartRecovery(store, processes, groups, clock, config.killGrace(), events);
+        this.reaper = new Reaper(store, processes, active, node, clock,
+                new Reaper.Settings(config.reaperEnabled(), config.impossibleQueuedSanitizeEnabled(),
+                        config.spawnGrace()), events);
+        completion.onSlotFreed(dispatcher::wake);
+        reaper.onSlotFreed(dispatcher::wake);
+    }
+
+    /** Registers the node and recovers; does not start dispatching (see {@link #startDispatching}). */
+    public List<RecoveredJob> prepare() {
+        store.registerNode(node, clock.instant());
+        List<RecoveredJob> recovered = recovery.recoverEarlierIncarnations(node);
+        recoveredAtStartup = recovered.size();
+        reaper.sanitizeImpossibleQueuedOnce();
+        return recovered;
+    }
+
+    public void startDispatching(ThreadFactory threads) {
+        dispatcher.start(threads);
+    }
+
+    /** Orderly stop; see the class comment. Bounded by the kill grace period plus a few seconds. */
+    public void stop() {
+        dispatcher.stop(Duration.ofSeconds(10));
+        completion.beginShutdown();
+        List<ActiveRuns.ActiveRun> runs = active.snapshot();
+        if (!runs.isEmpty()) {
+            LOG.log(Level.INFO, "stopping: terminating {0} running agent process group(s)", runs.size());
+        }
+        for (ActiveRuns.ActiveRun r : runs) {
+            groups.sendTerm(r.process().pid());
+        }
+        Instant deadline = Instant.now().plus(killGrace);
+        for (ActiveRuns.ActiveRun r : runs) {
+            long left = Math.max(0, Duration.between(Instant.now(), deadline).toMillis());
+            try {
+                r.process().process().waitFor(left, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            groups.terminate(r.process().pid(), Duration.ZERO);
+            Integer exit = r.process().process().isAlive() ? null : r.process().process().exitValue();
+            completion.abandon(r.jobId(), r.runId(), exit,
+                    "node " + node.id() + " shut down while the run was in progress; requeued");
+        }
+        store.markNodesStopped(List.of(node.id()), clock.instant());
+    }
+
+    public void wake() {
+        dispatcher.wake();
+    }
+
+    public NodeIdentity node() { return node; }
+    public JobStore store() { return store; }
+    public Dispatcher dispatcher() { return dispatcher; }
+    public Reaper reaper() { return reaper; }
+    public QueueEvents events() { return events; }
+    public ActiveRuns active() { return active; }
+
+    public ReaperStatus reaperStatus() {
+        return reaper.status(recoveredAtStartup);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.orchestrator.application;
+
+import java.util.Locale;
+
+/** Everything the queue does that an operator may count. One type feeds counters, logs and test waits. */
+public enum QueueEvent {
+    CLAIMED,
+    STARTED,
+    LAUNCH_FAILED,
+    SUCCEEDED,
+    RETRIED,
+    FAILED,
+    TRANSIENT_REQUEUED,
+    ABANDONED,
+    OWNERSHIP_LOST,
+    RECOVERED_AT_STARTUP,
+    IMPOSSIBLE_QUEUED_HEALED,
+    REAPED_DEAD_PROCESS,
+    REAPED_SPAWN_GRACE_EXPIRED;
+
+    public String key() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

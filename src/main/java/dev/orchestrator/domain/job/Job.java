@@ -1,0 +1,149 @@
+package dev.orchestrator.domain.job;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import java.util.Objects;
+
+/**
+ * A unit of work: run {@code agent} for {@code repo} with {@code payload}.
+ *
+ * <p>State changes only through intention-named methods; there are no setters for status,
+ * ownership, attempts or timestamps. The hot transitions of running jobs (claim, finish,
+ * requeue) are single guarded SQL statements in {@code QueueSql}; the entity is used for
+ * enqueueing, reading, and any entity-managed write, where {@link RunOwnershipListener}
+ * enforces the run-ownership invariant once more.
+ */
+@Entity
+@Table(name = "jobs")
+@EntityListeners(RunOwnershipListener.class)
+public class Job {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    private Long id;
+
+    @Column(nullable = false, updatable = false)
+    private String agent;
+
+    @Column(nullable = false, updatable = false)
+    private String repo;
+
+    @Column(nullable = false, updatable = false)
+    private String payload;
+
+    @Column(nullable = false)
+    private int priority;
+
+    @Convert(converter = JobStatusConverter.class)
+    @Column(nullable = false)
+    private JobStatus status;
+
+    @Column(nullable = false)
+    private int attempts;
+
+    @Column(name = "max_attempts", nullable = false)
+    private int maxAttempts;
+
+    @Column(name = "transient_attempts", nullable = false)
+    private int transientAttempts;
+
+    @Column(name = "available_at", nullable = false)
+    private OffsetDateTime availableAt;
+
+    @Column(name = "run_id")
+    private Long runId;
+
+    private Long pid;
+
+    @Column(name = "started_at")
+    private OffsetDateTime startedAt;
+
+    @Column(name = "claimed_by")
+    private String claimedBy;
+
+    @Column(name = "finished_at")
+    private OffsetDateTime finishedAt;
+
+    private String error;
+
+    @Column(name = "created_at", nullable = false, updatable = false)
+    private OffsetDateTime createdAt;
+
+    @Column(name = "updated_at", nullable = false)
+    private OffsetDateTime updatedAt;
+
+    protected Job() {
+        // for JPA
+    }
+
+    /** A new queued job, available at once, owning no run. */
+    public static Job enqueue(NewJob spec, OffsetDateTime now) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(now, "now");
+        Job job = new Job();
+        job.agent = spec.agent();
+        job.repo = spec.repo().value();
+        job.payload = spec.payloadJson();
+        job.priority = spec.priority();
+        job.maxAttempts = spec.maxAttempts();
+        job.status = JobStatus.QUEUED;
+        job.availableAt = now;
+        job.createdAt = now;
+        job.updatedAt = now;
+        return job;
+    }
+
+    /**
+     * Operator retry of a failed or cancelled job: back to queued, owning no run, with a fresh
+     * attempt budget. Entity-managed; {@link RunOwnershipListener} checks the result on flush.
+     */
+    public void retry(OffsetDateTime now) {
+        status.checkMoveTo(JobStatus.QUEUED, id == null ? -1 : id);
+        status = JobStatus.QUEUED;
+        attempts = 0;
+        transientAttempts = 0;
+        availableAt = now;
+        finishedAt = null;
+        releaseRunOwnership();
+        updatedAt = now;
+    }
+
+    /** True if any run-ownership column is set. */
+    public boolean hasRunOwnership() {
+        return runId != null || pid != null || startedAt != null || claimedBy != null;
+    }
+
+    /** Clears every run-ownership column. Package-private: only the listener and transitions use it. */
+    void releaseRunOwnership() {
+        runId = null;
+        pid = null;
+        startedAt = null;
+        claimedBy = null;
+    }
+
+    public Long id() { return id; }
+    public String agent() { return agent; }
+    public String repo() { return repo; }
+    public String payload() { return payload; }
+    public int priority() { return priority; }
+    public JobStatus status() { return status; }
+    public int attempts() { return attempts; }
+    public int maxAttempts() { return maxAttempts; }
+    public int transientAttempts() { return transientAttempts; }
+    public OffsetDateTime availableAt() { return availableAt; }
+    public Long runId() { return runId; }
+    public Long pid() { return pid; }
+    public OffsetDateTime startedAt() { return startedAt; }
+    public String claimedBy() { return claimedBy; }
+    public OffsetDateTime finishedAt() { return finishedAt; }
+    public String error() { return error; }
+    public OffsetDateTime createdAt() { return createdAt; }
+    public OffsetDateTime updatedAt() { return updatedAt; }
+}

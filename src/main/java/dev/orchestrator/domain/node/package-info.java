@@ -1,0 +1,2 @@
+/** Nodes: server incarnations that claim and run jobs. */
+package dev.orchestrator.domain.node;

@@ -1,0 +1,59 @@
+package dev.orchestrator.infrastructure.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The server's settings, read once at start-up and validated; see {@code .env.example} for each.
+ */
+public record OrchestratorConfig(
+        Path dataDir,
+        Path reposDir,
+        Path agentsFile,
+        int maxConcurrency,
+        int defaultMaxAttempts,
+        Duration transientBackoffBase,
+        Duration transientBackoffMax,
+        Duration dispatchPollInterval,
+        Duration killGrace,
+        String nodeName,
+        boolean reaperEnabled,
+        Duration reaperInterval,
+        boolean impossibleQueuedSanitizeEnabled,
+        Duration spawnGrace) {
+
+    public static final int DEFAULT_MAX_CONCURRENCY = 1;
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+
+    public static OrchestratorConfig from(Settings s, String defaultNodeName) {
+        Path dataDir = s.path("ORCH_DATA_DIR", Path.of("data"));
+        Path reposDir = s.path("ORCH_REPOS_DIR", dataDir.resolve("repos"));
+        Path agentsFile = Path.of(s.required("ORCH_AGENTS_FILE",
+                "name the JSON file of agents (see server-config/agents.example.json)")).toAbsolutePath();
+        Duration base = s.seconds("ORCH_TRANSIENT_BACKOFF_BASE_SECONDS", 30, 1, 86_400);
+        Duration max = s.seconds("ORCH_TRANSIENT_BACKOFF_MAX_SECONDS", 1800, 1, 7 * 86_400);
+        if (max.compareTo(base) < 0) {
+            throw new ConfigurationException("ORCH_TRANSIENT_BACKOFF_MAX_SECONDS=" + max.toSeconds()
+                    + " is below ORCH_TRANSIENT_BACKOFF_BASE_SECONDS=" + base.toSeconds());
+        }
+        return new OrchestratorConfig(
+                dataDir,
+                reposDir,
+                agentsFile,
+                s.integer("ORCH_MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY, 1, 10_000),
+                s.integer("ORCH_DEFAULT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1, 100),
+                base,
+                max,
+                Duration.ofMillis(s.integer("ORCH_DISPATCH_POLL_MILLIS", 1000, 10, 60_000)),
+                s.seconds("ORCH_KILL_GRACE_SECONDS", 10, 0, 600),
+                s.string("ORCH_NODE_NAME", defaultNodeName),
+                s.flag("ORCH_REAPER_ENABLED", true),
+                s.seconds("ORCH_REAPER_INTERVAL_SECONDS", 10, 1, 3600),
+                s.flag("ORCH_IMPOSSIBLE_QUEUED_SANITIZE_ENABLED", true),
+                s.seconds("ORCH_SPAWN_GRACE_SECONDS", 60, 1, 3600));
+    }
+
+    public Path runsDir() {
+        return dataDir.resolve("runs");
+    }
+}

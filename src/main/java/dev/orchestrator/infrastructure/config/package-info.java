@@ -1,0 +1,2 @@
+/** Settings ({@code ORCH_*}) and the agents file: read once, validated, errors that name the setting. */
+package dev.orchestrator.infrastructure.config;

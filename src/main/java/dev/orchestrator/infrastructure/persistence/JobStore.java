@@ -1,0 +1,422 @@
+package dev.orchestrator.infrastructure.persistence;
+
+import dev.orchestrator.domain.job.ClaimedJob;
+import dev.orchestrator.domain.job.ImpossibleQueuedJob;
+import dev.orchestrator.domain.job.JobStatus;
+import dev.orchestrator.domain.job.Ownership;
+import dev.orchestrator.domain.job.RecoveredJob;
+import dev.orchestrator.domain.job.RunningJob;
+import dev.orchestrator.domain.node.NodeIdentity;
+import dev.orchestrator.domain.run.RunOutcome;
+import dev.orchestrator.domain.run.RunStart;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongFunction;
+import javax.sql.DataSource;
+
+/**
+ * The queue's data layer on PostgreSQL: each method is one short transaction of the guarded
+ * statements in {@link QueueSql}, and every method about a running job answers whether the
+ * caller still owned it. Callers pass {@code now}; nothing here reads a clock.
+ */
+public class JobStore {
+    private final Transactions tx;
+
+    public JobStore(DataSource dataSource) {
+        this.tx = new Transactions(dataSource);
+    }
+
+    // ---------------------------------------------------------------- claim and start
+
+    /**
+     * Claims the next eligible job for {@code nodeId} if fewer than {@code maxConcurrency} jobs run
+     * cluster-wide: queued -> running, run_id and pid written NULL, started_at stamped.
+     */
+    public Optional<ClaimedJob> claimNext(String nodeId, Instant now, int maxConcurrency) {
+        return tx.inTransaction(c -> {
+            try (PreparedStatement lock = c.prepareStatement(QueueSql.LOCK_CLAIMS)) {
+                lock.setLong(1, QueueSql.CLAIM_LOCK_KEY);
+                lock.execute();
+            }
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.CLAIM_NEXT)) {
+                ps.setObject(1, ts(now));
+                ps.setString(2, nodeId);
+                ps.setObject(3, ts(now));
+                ps.setObject(4, ts(now));
+                ps.setInt(5, maxConcurrency);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new ClaimedJob(rs.getLong(1), rs.getString(2), rs.getString(3),
+                            rs.getString(4), rs.getInt(5), rs.getInt(6), rs.getInt(7), rs.getInt(8),
+                            instant(rs, 9), rs.getString(10)));
+                }
+            }
+        });
+    }
+
+    /**
+     * Creates the run row for a claimed job and attaches it (job.run_id), fenced by the claim.
+     * Empty if the job is no longer this claim's (the transaction is rolled back: no run row).
+     *
+     * @param runDirFor where the run keeps its files, given the new run id
+     */
+    public Optional<RunStart> attachRun(ClaimedJob job, NodeIdentity node, Instant now, LongFunction<Path> runDirFor) {
+        return tx.inTransaction(c -> {
+            long runId;
+            int attempt;
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.INSERT_RUN)) {
+                ps.setLong(1, job.id());
+                ps.setLong(2, job.id());
+                ps.setString(3, node.id());
+                ps.setString(4, node.host());
+                ps.setString(5, node.bootId());
+                ps.setObject(6, ts(now));
+                ps.setString(7, "");
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    runId = rs.getLong(1);
+                    attempt = rs.getInt(2);
+                }
+            }
+            Path runDir = runDirFor.apply(runId);
+            update(c, QueueSql.SET_RUN_LOG_PATH, runDir.resolve(RunFilesLayout.LOG_FILE).toString(), runId);
+            int rows = update(c, QueueSql.ATTACH_RUN, runId, ts(now), job.id(), ts(job.claimedAt()), job.claimedBy());
+            if (!Ownership.fromRowCount(rows).owned()) {
+                c.rollback();
+                return Optional.<RunStart>empty();
+            }
+            return Optional.of(new RunStart(job.id(), runId, attempt, runDir));
+        });
+    }
+
+    /** Records the OS process of a run once it exists. LOST: the job is no longer this run's. */
+    public Ownership stampProcess(long jobId, long runId, long pid, Instant processStartedAt, Instant now) {
+        return tx.inTransaction(c -> {
+            Ownership o = Ownership.fromRowCount(update(c, QueueSql.STAMP_JOB_PID, pid, ts(now), jobId, runId));
+            update(c, QueueSql.STAMP_RUN_PROCESS, pid, ts(processStartedAt), runId);
+            return o;
+        });
+    }
+
+    // ---------------------------------------------------------------- finishing a run
+
+    /** running -> done, keeping the link to the run. */
+    public Ownership finishDone(long jobId, long runId, int exitCode, Instant now) {
+        return tx.inTransaction(c -> {
+            Ownership o = Ownership.fromRowCount(update(c, QueueSql.FINISH_DONE, ts(now), ts(now), jobId, runId));
+            closeRun(c, runId, now, exitCode, o.owned() ? RunOutcome.DONE : RunOutcome.SUPERSEDED, null);
+            return o;
+        });
+    }
+
+    /**
+     * A failed attempt: attempts+1, then requeued cleanly (retry at {@code retryAt}) or failed when
+     * out of attempts. Empty if the job was no longer this run's; else the job's new status.
+     *
+     * @param exitCode null when there is no exit status (launch failure, crash)
+     * @param launchFailure the process never started; the run is recorded as launch_failed
+     */
+    public Optional<JobStatus> finishFailedAttempt(long jobId, long runId, Integer exitCode, boolean launchFailure,
+                                                   String error, Instant now, Instant retryAt) {
+        return tx.inTransaction(c -> {
+            String status = null;
+            int rows = 0;
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.FINISH_FAILED_ATTEMPT)) {
+                bind(ps, ts(now), ts(retryAt), error, ts(now), jobId, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        status = rs.getString(1);
+                        rows++;
+                    }
+                }
+            }
+            if (!Ownership.fromRowCount(rows).owned()) {
+                closeRun(c, runId, now, exitCode, RunOutcome.SUPERSEDED, error);
+                return Optional.<JobStatus>empty();
+            }
+            JobStatus next = JobStatus.fromDb(status);
+            RunOutcome outcome = launchFailure ? RunOutcome.LAUNCH_FAILED
+                    : next == JobStatus.FAILED ? RunOutcome.FAILED : RunOutcome.RETRIED;
+            closeRun(c, runId, now, exitCode, outcome, error);
+            return Optional.of(next);
+        });
+    }
+
+    /** A transient failure: requeued with back-off until {@code availableAt}; attempts not counted. */
+    public Ownership requeueTransient(long jobId, long runId, int exitCode, String error, Instant availableAt,
+                                      Instant now) {
+        return tx.inTransaction(c -> {
+            Ownership o = Ownership.fromRowCount(
+                    update(c, QueueSql.REQUEUE_TRANSIENT, ts(availableAt), error, ts(now), jobId, runId));
+            closeRun(c, runId, now, exitCode, o.owned() ? RunOutcome.TRANSIENT : RunOutcome.SUPERSEDED, error);
+            return o;
+        });
+    }
+
+    /** Requeued without counting an attempt: this node gave the run up (orderly shutdown). */
+    public Ownership requeueAbandoned(long jobId, long runId, Integer exitCode, String error, Instant now) {
+        return tx.inTransaction(c -> {
+            Ownership o = Ownership.fromRowCount(
+                    update(c, QueueSql.REQUEUE_UNCOUNTED, ts(now), error, ts(now), jobId, runId));
+            closeRun(c, runId, now, exitCode, o.owned() ? RunOutcome.ABANDONED : RunOutcome.SUPERSEDED, error);
+            return o;
+        });
+    }
+
+    /** Records that a run's process ended after its job was taken from it; the job is untouched. */
+    public void recordSupersededExit(long runId, Integer exitCode, String error, Instant now) {
+        tx.inTransaction(c -> {
+            closeRun(c, runId, now, exitCode, RunOutcome.SUPERSEDED, error);
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- reaper and recovery
+
+    /**
+     * The reaper's requeue: running -> queued with ownership cleared. With {@code runId} the job must
+     * still be that run's. False if the job was not running (a second call loses).
+     */
+    public boolean reapToQueued(long jobId, Long runId, String error, Instant now) {
+        return tx.inTransaction(c -> {
+            Long oldRun = null;
+            int rows = 0;
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.REAP_TO_QUEUED)) {
+                bind(ps, jobId, runId, runId, ts(now), error, ts(now));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        oldRun = nullableLong(rs, 1);
+                        rows++;
+                    }
+                }
+            }
+            boolean won = Ownership.fromRowCount(rows).owned();
+            if (won && oldRun != null) {
+                closeRun(c, oldRun, now, null, RunOutcome.ABANDONED, error);
+            }
+            return won;
+        });
+    }
+
+    /** The reaper's fail: running -> failed, keeping the link to the run. */
+    public boolean reapToFailed(long jobId, Long runId, String error, Instant now) {
+        return tx.inTransaction(c -> {
+            Long oldRun = null;
+            int rows = 0;
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.REAP_TO_FAILED)) {
+                bind(ps, ts(now), error, ts(now), jobId, runId, runId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        oldRun = nullableLong(rs, 1);
+                        rows++;
+                    }
+                }
+            }
+            boolean won = Ownership.fromRowCount(rows).owned();
+            if (won && oldRun != null) {
+                closeRun(c, oldRun, now, null, RunOutcome.FAILED, error);
+            }
+            return won;
+        });
+    }
+
+    /**
+     * Restart recovery: running jobs claimed by any of {@code deadNodeIds} count a failed attempt and
+     * are requeued with ownership cleared (or failed when out of attempts); their runs are closed.
+     */
+    public List<RecoveredJob> recoverRunningOf(Collection<String> deadNodeIds, String error, Instant now) {
+        if (deadNodeIds.isEmpty()) {
+            return List.of();
+        }
+        return tx.inTransaction(c -> {
+            List<RecoveredJob> recovered = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.RECOVER_RUNNING_OF_NODES)) {
+                ps.setArray(1, c.createArrayOf("text", deadNodeIds.toArray()));
+                bindFrom(ps, 2, ts(now), ts(now), error, ts(now));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        recovered.add(new RecoveredJob(rs.getLong(1), nullableLong(rs, 2),
+                                JobStatus.fromDb(rs.getString(3))));
+                    }
+                }
+            }
+            for (RecoveredJob r : recovered) {
+                if (r.runId() != null) {
+                    closeRun(c, r.runId(), now, null,
+                            r.status() == JobStatus.FAILED ? RunOutcome.FAILED : RunOutcome.ABANDONED, error);
+                }
+            }
+            return recovered;
+        });
+    }
+
+    /** Queued rows that carry run ownership (should be none: the CHECK constraint forbids them). */
+    public List<ImpossibleQueuedJob> findImpossibleQueued() {
+        return tx.inTransaction(c -> readImpossible(c, QueueSql.FIND_IMPOSSIBLE_QUEUED, null));
+    }
+
+    /** Heals every impossible queued row in one statement; returns what each carried. */
+    public List<ImpossibleQueuedJob> sanitizeImpossibleQueued(Instant now) {
+        return tx.inTransaction(c -> readImpossible(c, QueueSql.SANITIZE_IMPOSSIBLE_QUEUED, now));
+    }
+
+    public List<RunningJob> runningJobs() {
+        return tx.inTransaction(c -> {
+            List<RunningJob> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.RUNNING_JOBS);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new RunningJob(rs.getLong(1), rs.getString(2), rs.getString(3), instant(rs, 4),
+                            nullableLong(rs, 5), nullableLong(rs, 6), rs.getString(7), instant(rs, 8)));
+                }
+            }
+            return out;
+        });
+    }
+
+    // ---------------------------------------------------------------- overview
+
+    /** Job counts by status, every status present (0 when none). */
+    public Map<JobStatus, Long> statusCounts() {
+        return tx.inTransaction(c -> {
+            Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
+            for (JobStatus s : JobStatus.values()) {
+                counts.put(s, 0L);
+            }
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.STATUS_COUNTS);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    counts.put(JobStatus.fromDb(rs.getString(1)), rs.getLong(2));
+                }
+            }
+            return counts;
+        });
+    }
+
+    /** The earliest time after {@code now} at which a backed-off queued job becomes claimable. */
+    public Optional<Instant> nextAvailableAt(Instant now) {
+        return tx.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.NEXT_AVAILABLE_AT)) {
+                ps.setObject(1, ts(now));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return Optional.ofNullable(instant(rs, 1));
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- nodes
+
+    public void registerNode(NodeIdentity node, Instant now) {
+        tx.inTransaction(c -> update(c, QueueSql.REGISTER_NODE, node.id(), node.host(), node.bootId(),
+                node.jvmPid(), ts(node.jvmStartedAt()), ts(now), ts(now)));
+    }
+
+    /** Earlier incarnations on this node's host that never recorded a clean stop. */
+    public List<NodeIdentity> earlierNodesOnHost(NodeIdentity node) {
+        return tx.inTransaction(c -> {
+            List<NodeIdentity> nodes = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.EARLIER_NODES_ON_HOST)) {
+                bind(ps, node.host(), node.id());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        nodes.add(new NodeIdentity(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                                instant(rs, 5)));
+                    }
+                }
+            }
+            return nodes;
+        });
+    }
+
+    public void markNodesStopped(Collection<String> nodeIds, Instant now) {
+        if (nodeIds.isEmpty()) {
+            return;
+        }
+        tx.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.MARK_NODES_STOPPED)) {
+                ps.setObject(1, ts(now));
+                ps.setArray(2, c.createArrayOf("text", nodeIds.toArray()));
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static void closeRun(Connection c, long runId, Instant now, Integer exitCode, RunOutcome outcome,
+                                 String error) throws SQLException {
+        update(c, QueueSql.CLOSE_RUN, ts(now), exitCode, outcome.db(), error, runId);
+    }
+
+    private static List<ImpossibleQueuedJob> readImpossible(Connection c, String sql, Instant now)
+            throws SQLException {
+        List<ImpossibleQueuedJob> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (now != null) {
+                ps.setObject(1, ts(now));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new ImpossibleQueuedJob(rs.getLong(1), nullableLong(rs, 2), nullableLong(rs, 3),
+                            instant(rs, 4), rs.getString(5)));
+                }
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(ImpossibleQueuedJob::id));
+        return out;
+    }
+
+    private static int update(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, params);
+            return ps.executeUpdate();
+        }
+    }
+
+    private static void bind(PreparedStatement ps, Object... params) throws SQLException {
+        bindFrom(ps, 1, params);
+    }
+
+    private static void bindFrom(PreparedStatement ps, int first, Object... params) throws SQLException {
+        for (int i = 0; i < params.length; i++) {
+            Object p = params[i];
+            int index = first + i;
+            if (p == null) {
+                ps.setNull(index, Types.NULL);
+            } else {
+                ps.setObject(index, p);
+            }
+        }
+    }
+
+    static OffsetDateTime ts(Instant instant) {
+        return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static Long nullableLong(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+}

@@ -1,0 +1,200 @@
+package dev.orchestrator.infrastructure.persistence;
+
+/**
+ * Every statement of the queue, in one place. Each statement that touches a running job is
+ * guarded by {@code status='running'} and its run (or, before the run exists, its claim time),
+ * and its caller reads the row count: 0 means "no longer ours", more than 1 is a bug.
+ * Every statement that returns a job to 'queued' clears run_id, pid, started_at and claimed_by
+ * in the same UPDATE.
+ */
+final class QueueSql {
+    private QueueSql() {
+    }
+
+    /** Serialises claims cluster-wide so the running count read by the claim is exact. */
+    static final long CLAIM_LOCK_KEY = 0x6F72636801L; // "orch" + 1
+
+    static final String LOCK_CLAIMS = "SELECT pg_advisory_xact_lock(?)"; // CLAIM_LOCK_KEY
+
+    /** queued -> running for the next eligible job (priority, then age), if a slot is free. */
+    static final String CLAIM_NEXT = """
+            UPDATE jobs j
+               SET status = 'running', run_id = NULL, pid = NULL, finished_at = NULL,
+                   started_at = ?, claimed_by = ?, updated_at = ?
+             WHERE j.id = (SELECT q.id FROM jobs q
+                            WHERE q.status = 'queued' AND q.available_at <= ?
+                            ORDER BY q.priority DESC, q.id
+                            LIMIT 1
+                            FOR UPDATE SKIP LOCKED)
+               AND (SELECT count(*) FROM jobs r WHERE r.status = 'running') < ?
+            RETURNING j.id, j.agent, j.repo, j.payload, j.priority, j.attempts, j.max_attempts,
+                      j.transient_attempts, j.started_at, j.claimed_by
+            """; // started_at(now), claimed_by(node), updated_at(now), available_at<=(now), running count <(max)
+
+    /** A run row for a claimed job; attempt = number of earlier runs + 1. */
+    static final String INSERT_RUN = """
+            INSERT INTO agent_runs (job_id, attempt, node_id, host, boot_id, started_at, log_path)
+            VALUES (?, (SELECT count(*) + 1 FROM agent_runs WHERE job_id = ?), ?, ?, ?, ?, ?)
+            RETURNING id, attempt
+            """; // job_id, job_id, node_id, host, boot_id, started_at(now), log_path
+
+    static final String SET_RUN_LOG_PATH = "UPDATE agent_runs SET log_path = ? WHERE id = ?"; // log_path, run id
+
+    /** Attaches the run to the job, fenced by the claim (no run yet, same claim time and node). */
+    static final String ATTACH_RUN = """
+            UPDATE jobs SET run_id = ?, updated_at = ?
+             WHERE id = ? AND status = 'running' AND run_id IS NULL AND started_at = ? AND claimed_by = ?
+            """; // run_id, updated_at(now), id, started_at(claim time), claimed_by(node)
+
+    static final String STAMP_JOB_PID = """
+            UPDATE jobs SET pid = ?, updated_at = ?
+             WHERE id = ? AND status = 'running' AND run_id = ?
+            """; // pid, updated_at(now), id, run_id
+
+    static final String STAMP_RUN_PROCESS = """
+            UPDATE agent_runs SET pid = ?, process_started_at = ? WHERE id = ? AND finished_at IS NULL
+            """; // pid, process_started_at, run id
+
+    /** running -> done. run_id, pid and started_at stay as the link to the run that did it. */
+    static final String FINISH_DONE = """
+            UPDATE jobs SET status = 'done', finished_at = ?, error = NULL, updated_at = ?
+             WHERE id = ? AND status = 'running' AND run_id = ?
+            """; // finished_at(now), updated_at(now), id, run_id
+
+    /**
+     * A failed attempt (non-zero exit, launch failure, crash): attempts+1, then requeued with
+     * ownership cleared while attempts remain, else failed keeping the link to the run.
+     */
+    static final String FINISH_FAILED_ATTEMPT = """
+            UPDATE jobs SET
+                   attempts     = attempts + 1,
+                   status       = CASE WHEN attempts + 1 >= max_attempts THEN 'failed' ELSE 'queued' END,
+                   run_id       = CASE WHEN attempts + 1 >= max_attempts THEN run_id END,
+                   pid          = CASE WHEN attempts + 1 >= max_attempts THEN pid END,
+                   started_at   = CASE WHEN attempts + 1 >= max_attempts THEN started_at END,
+                   claimed_by   = CASE WHEN attempts + 1 >= max_attempts THEN claimed_by END,
+                   finished_at  = CASE WHEN attempts + 1 >= max_attempts THEN CAST(? AS timestamptz) END,
+                   available_at = CASE WHEN attempts + 1 >= max_attempts THEN available_at
+                                       ELSE CAST(? AS timestamptz) END,
+                   error        = ?,
+                   updated_at   = ?
+             WHERE id = ? AND status = 'running' AND run_id = ?
+            RETURNING status
+            """; // finished_at(now), available_at(retry time), error, updated_at(now), id, run_id
+
+    /** A transient failure: back to queued, ownership cleared, attempts not counted, back-off. */
+    static final String REQUEUE_TRANSIENT = """
+            UPDATE jobs SET status = 'queued', run_id = NULL, pid = NULL, started_at = NULL, claimed_by = NULL,
+                   transient_attempts = transient_attempts + 1, available_at = ?, error = ?, updated_at = ?
+             WHERE id = ? AND status = 'running' AND run_id = ?
+            """; // available_at(now + back-off), error, updated_at(now), id, run_id
+
+    /** Back to queued without counting an attempt (the node gave the run up, not the job). */
+    static final String REQUEUE_UNCOUNTED = """
+            UPDATE jobs SET status = 'queued', run_id = NULL, pid = NULL, started_at = NULL, claimed_by = NULL,
+                   available_at = ?, error = ?, updated_at = ?
+             WHERE id = ? AND status = 'running' AND run_id = ?
+            """; // available_at(now), error, updated_at(now), id, run_id
+
+    /**
+     * The reaper's requeue: running -> queued with ownership cleared. Guarded by status and, when
+     * given, the run; a second call on the same job loses (0 rows).
+     */
+    static final String REAP_TO_QUEUED = """
+            WITH target AS (
+                SELECT id, run_id AS old_run_id FROM jobs
+                 WHERE id = ? AND status = 'running' AND (CAST(? AS bigint) IS NULL OR run_id = ?)
+                 FOR UPDATE)
+            UPDATE jobs j SET status = 'queued', run_id = NULL, pid = NULL, started_at = NULL, claimed_by = NULL,
+                   available_at = ?, error = ?, updated_at = ?
+              FROM target t
+             WHERE j.id = t.id AND j.status = 'running'
+            RETURNING t.old_run_id
+            """; // id, run_id-or-null, run_id-or-null, available_at(now), error, updated_at(now)
+
+    /** The reaper's fail: running -> failed, keeping the link to the run. */
+    static final String REAP_TO_FAILED = """
+            UPDATE jobs SET status = 'failed', finished_at = ?, error = ?, updated_at = ?
+             WHERE id = ? AND status = 'running' AND (CAST(? AS bigint) IS NULL OR run_id = ?)
+            RETURNING run_id
+            """; // finished_at(now), error, updated_at(now), id, run_id-or-null, run_id-or-null (run_id is kept)
+
+    /**
+     * Restart recovery: every running job claimed by one of the given (dead) nodes counts a failed
+     * attempt and is requeued with ownership cleared, or failed when out of attempts.
+     */
+    static final String RECOVER_RUNNING_OF_NODES = """
+            WITH victims AS (
+                SELECT id, run_id AS old_run_id FROM jobs
+                 WHERE status = 'running' AND claimed_by = ANY (?)
+                 FOR UPDATE)
+            UPDATE jobs j SET
+                   attempts     = j.attempts + 1,
+                   status       = CASE WHEN j.attempts + 1 >= j.max_attempts THEN 'failed' ELSE 'queued' END,
+                   run_id       = CASE WHEN j.attempts + 1 >= j.max_attempts THEN j.run_id END,
+                   pid          = CASE WHEN j.attempts + 1 >= j.max_attempts THEN j.pid END,
+                   started_at   = CASE WHEN j.attempts + 1 >= j.max_attempts THEN j.started_at END,
+                   claimed_by   = CASE WHEN j.attempts + 1 >= j.max_attempts THEN j.claimed_by END,
+                   finished_at  = CASE WHEN j.attempts + 1 >= j.max_attempts THEN CAST(? AS timestamptz) END,
+                   available_at = CASE WHEN j.attempts + 1 >= j.max_attempts THEN j.available_at
+                                       ELSE CAST(? AS timestamptz) END,
+                   error        = ?,
+                   updated_at   = ?
+              FROM victims v
+             WHERE j.id = v.id AND j.status = 'running'
+            RETURNING j.id, v.old_run_id, j.status
+            """; // node ids (text[]), finished_at(now), available_at(now), error, updated_at(now)
+
+    /** Closes an open run row with how it ended. Never reopens or rewrites a closed run. */
+    static final String CLOSE_RUN = """
+            UPDATE agent_runs SET finished_at = ?, exit_code = ?, outcome = ?, error = ?
+             WHERE id = ? AND finished_at IS NULL
+            """; // finished_at(now), exit_code (nullable), outcome, error, run id
+
+    static final String FIND_IMPOSSIBLE_QUEUED = """
+            SELECT id, run_id, pid, started_at, claimed_by FROM jobs
+             WHERE status = 'queued'
+               AND (run_id IS NOT NULL OR pid IS NOT NULL OR started_at IS NOT NULL OR claimed_by IS NOT NULL)
+             ORDER BY id
+            """;
+
+    /** Heals impossible queued rows in one statement and returns what each carried. */
+    static final String SANITIZE_IMPOSSIBLE_QUEUED = """
+            WITH bad AS (
+                SELECT id, run_id, pid, started_at, claimed_by FROM jobs
+                 WHERE status = 'queued'
+                   AND (run_id IS NOT NULL OR pid IS NOT NULL OR started_at IS NOT NULL OR claimed_by IS NOT NULL)
+                 FOR UPDATE SKIP LOCKED)
+            UPDATE jobs j SET run_id = NULL, pid = NULL, started_at = NULL, claimed_by = NULL, updated_at = ?
+              FROM bad
+             WHERE j.id = bad.id AND j.status = 'queued'
+            RETURNING bad.id, bad.run_id, bad.pid, bad.started_at, bad.claimed_by
+            """; // updated_at(now)
+
+    static final String RUNNING_JOBS = """
+            SELECT j.id, j.agent, j.claimed_by, j.started_at, j.run_id, j.pid, r.boot_id, r.process_started_at
+              FROM jobs j LEFT JOIN agent_runs r ON r.id = j.run_id
+             WHERE j.status = 'running'
+             ORDER BY j.id
+            """;
+
+    static final String STATUS_COUNTS = "SELECT status, count(*) FROM jobs GROUP BY status";
+
+    static final String NEXT_AVAILABLE_AT = """
+            SELECT min(available_at) FROM jobs WHERE status = 'queued' AND available_at > ?
+            """; // now
+
+    static final String REGISTER_NODE = """
+            INSERT INTO nodes (id, host, boot_id, jvm_pid, jvm_started_at, started_at, heartbeat_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """; // id, host, boot_id, jvm_pid, jvm_started_at, started_at(now), heartbeat_at(now)
+
+    static final String EARLIER_NODES_ON_HOST = """
+            SELECT id, host, boot_id, jvm_pid, jvm_started_at FROM nodes
+             WHERE host = ? AND id <> ? AND stopped_at IS NULL
+            """; // host, own id
+
+    static final String MARK_NODES_STOPPED = """
+            UPDATE nodes SET stopped_at = ? WHERE id = ANY (?) AND stopped_at IS NULL
+            """; // stopped_at(now), ids
+}

@@ -1,0 +1,10 @@
+package dev.orchestrator.infrastructure.persistence;
+
+/** File names inside a run's directory ({@code <data>/runs/<job id>/<run id>/}). */
+public final class RunFilesLayout {
+    public static final String LOG_FILE = "output.log";
+    public static final String PAYLOAD_FILE = "payload.json";
+
+    private RunFilesLayout() {
+    }
+}

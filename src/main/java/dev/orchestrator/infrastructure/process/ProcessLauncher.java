@@ -1,0 +1,94 @@
+package dev.orchestrator.infrastructure.process;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Starts agent processes without a shell, each in its own session and process group
+ * ({@code setsid}, which execs the agent directly: the agent's pid is its group id), in its
+ * working directory, with a complete environment of our choosing and stdout+stderr appended to
+ * a log file.
+ */
+public class ProcessLauncher {
+    private final String setsidExecutable;
+    private final ProcessTable processTable;
+
+    public ProcessLauncher(String setsidExecutable, ProcessTable processTable) {
+        this.setsidExecutable = setsidExecutable;
+        this.processTable = processTable;
+    }
+
+    public LaunchedProcess launch(LaunchRequest request) throws LaunchException {
+        Path workDir = request.workDir();
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException | SecurityException e) {
+            throw new LaunchException("cannot create working directory " + workDir + ": " + e, e);
+        }
+        if (!Files.isDirectory(workDir) || !Files.isExecutable(workDir)) {
+            throw new LaunchException("working directory " + workDir + " is not a usable directory");
+        }
+        String executable = request.argv().get(0);
+        resolveExecutable(executable, workDir, request.environment().get("PATH"))
+                .orElseThrow(() -> new LaunchException("executable not found or not executable: " + executable));
+        try {
+            Files.createDirectories(request.logFile().getParent());
+        } catch (IOException e) {
+            throw new LaunchException("cannot create log directory for " + request.logFile() + ": " + e, e);
+        }
+
+        List<String> command = new ArrayList<>(request.argv().size() + 1);
+        command.add(setsidExecutable);
+        command.addAll(request.argv());
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(request.logFile().toFile()));
+        Map<String, String> env = pb.environment();
+        env.clear();
+        env.putAll(request.environment());
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new LaunchException("cannot start " + executable + ": " + e.getMessage(), e);
+        }
+        long pid = process.pid();
+        return new LaunchedProcess(process, pid, processTable.startTime(pid));
+    }
+
+    /**
+     * Where exec would find {@code executable}: a name with a slash relative to the working
+     * directory, a bare name on the process's PATH.
+     */
+    static Optional<Path> resolveExecutable(String executable, Path workDir, String path) {
+        if (executable.isEmpty()) {
+            return Optional.empty();
+        }
+        if (executable.contains("/")) {
+            Path p = workDir.resolve(executable);
+            return isRunnable(p) ? Optional.of(p) : Optional.empty();
+        }
+        if (path == null || path.isEmpty()) {
+            return Optional.empty();
+        }
+        for (String dir : path.split(":")) {
+            Path p = (dir.isEmpty() ? workDir : workDir.resolve(dir)).resolve(executable);
+            if (isRunnable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isRunnable(Path p) {
+        return Files.isRegularFile(p) && Files.isExecutable(p);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.orchestrator.launcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Remembers the Payara Micro process of this data directory as (pid, start time), so that a server
+ * orphaned by a SIGKILLed launcher is stopped at the next start, and a reused pid is never
+ * mistaken for it.
+ */
+final class ServerPidFile {
+    private static final Logger LOG = Logger.getLogger(ServerPidFile.class.getName());
+    private final Path file;
+
+    ServerPidFile(Path file) {
+        this.file = file;
+    }
+
+    void write(ProcessHandle server) throws IOException {
+        String start = server.info().startInstant().map(Instant::toString).orElse("-");
+        Files.writeString(file, server.pid() + " " + start + "\n", StandardCharsets.US_ASCII);
+    }
+
+    void delete() {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "cannot delete " + file, e);
+        }
+    }
+
+    /** Stops the recorded server if that very process is still alive. */
+    void stopOrphan() {
+        Optional<ProcessHandle> orphan = read();
+        if (orphan.isEmpty()) {
+            delete();
+            return;
+        }
+        ProcessHandle h = orphan.get();
+        LOG.log(Level.WARNING, "an Orchestrator server (pid {0}) left running by an earlier launcher; stopping it",
+                h.pid());
+        h.destroy();
+        if (!EmbeddedDatabase.awaitExit(h, Duration.ofSeconds(60))) {
+            h.destroyForcibly();
+            EmbeddedDatabase.awaitExit(h, Duration.ofSeconds(10));
+        }
+        delete();
+    }
+
+    private Optional<ProcessHandle> read() {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+            if (lines.isEmpty()) {
+                return Optional.empty();
+            }
+            String[] parts = lines.get(0).trim().split(" ");
+            long pid = Long.parseLong(parts[0]);
+            Instant recorded = parts.length > 1 && !parts[1].equals("-") ? Instant.parse(parts[1]) : null;
+            return ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
+                    .filter(h -> recorded != null && h.info().startInstant().map(recorded::equals).orElse(false));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+}

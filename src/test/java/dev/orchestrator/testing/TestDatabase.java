@@ -1,0 +1,93 @@
+package dev.orchestrator.testing;
+
+import dev.orchestrator.infrastructure.persistence.SchemaMigrator;
+import dev.orchestrator.launcher.EmbeddedDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The PostgreSQL the tests run on: ORCH_TEST_DB_URL (with ORCH_TEST_DB_USER / _PASSWORD) when set,
+ * otherwise one embedded PostgreSQL per test JVM. Migrated with the application's own Flyway
+ * migrations. Never a stand-in database.
+ */
+public final class TestDatabase {
+    private static TestDatabase instance;
+
+    private final EmbeddedDatabase embedded;
+    private final PGSimpleDataSource dataSource;
+
+    private TestDatabase(EmbeddedDatabase embedded, String url, String user, String password) {
+        this.embedded = embedded;
+        this.dataSource = new PGSimpleDataSource();
+        dataSource.setUrl(url);
+        dataSource.setUser(user);
+        dataSource.setPassword(password);
+        SchemaMigrator.migrate(dataSource, TestDatabase.class.getClassLoader());
+    }
+
+    /** The shared database, started (embedded, any free port) and migrated on first use. */
+    public static synchronized TestDatabase get() {
+        if (instance == null) {
+            instance = start(0);
+        }
+        return instance;
+    }
+
+    /** Starts the shared database on {@code port} (the integration tests' reserved port). */
+    public static synchronized TestDatabase startOnPort(int port) {
+        if (instance == null) {
+            instance = start(port);
+        }
+        return instance;
+    }
+
+    private static TestDatabase start(int port) {
+        String external = System.getenv("ORCH_TEST_DB_URL");
+        if (external != null && !external.isBlank()) {
+            return new TestDatabase(null, external, System.getenv("ORCH_TEST_DB_USER"),
+                    System.getenv("ORCH_TEST_DB_PASSWORD"));
+        }
+        try {
+            Path dir = Files.createTempDirectory("orch-test-pg");
+            EmbeddedDatabase db = EmbeddedDatabase.start(dir, port, false);
+            return new TestDatabase(db, db.jdbcUrl(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the embedded test PostgreSQL", e);
+        }
+    }
+
+    static synchronized void stopShared() {
+        if (instance != null && instance.embedded != null) {
+            try {
+                instance.embedded.close();
+            } catch (IOException e) {
+                // the JVM is ending; PostgreSQL's own shutdown hook is not needed
+            }
+        }
+        instance = null;
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** Empties every table: each test starts from nothing. */
+    public void reset() {
+        execute("TRUNCATE agent_runs, jobs, nodes RESTART IDENTITY CASCADE");
+    }
+
+    public void execute(String sql) {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+}

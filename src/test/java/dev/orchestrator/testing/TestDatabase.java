@@ -10,7 +10,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import javax.sql.DataSource;
-import org.postgresql.ds.PGSimpleDataSource;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 
 /**
  * The PostgreSQL the tests run on: ORCH_TEST_DB_URL (with ORCH_TEST_DB_USER / _PASSWORD) when set,
@@ -21,14 +22,17 @@ public final class TestDatabase {
     private static TestDatabase instance;
 
     private final EmbeddedDatabase embedded;
-    private final PGSimpleDataSource dataSource;
+    private final HikariDataSource dataSource;
 
     private TestDatabase(EmbeddedDatabase embedded, String url, String user, String password) {
         this.embedded = embedded;
-        this.dataSource = new PGSimpleDataSource();
-        dataSource.setUrl(url);
-        dataSource.setUser(user);
-        dataSource.setPassword(password);
+        HikariConfig cfg = new HikariConfig();
+        cfg.setJdbcUrl(url);
+        cfg.setUsername(user);
+        cfg.setPassword(password);
+        cfg.setMaximumPoolSize(12);
+        cfg.setPoolName("orch-test");
+        this.dataSource = new HikariDataSource(cfg);
         SchemaMigrator.migrate(dataSource, TestDatabase.class.getClassLoader());
     }
 
@@ -64,6 +68,9 @@ public final class TestDatabase {
     }
 
     static synchronized void stopShared() {
+        if (instance != null) {
+            instance.dataSource.close();
+        }
         if (instance != null && instance.embedded != null) {
             try {
                 instance.embedded.close();

@@ -1,6 +1,9 @@
 package dev.orchestrator.infrastructure.process;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -17,6 +20,7 @@ import java.util.logging.Logger;
 public class ProcessGroups {
     private static final Logger LOG = Logger.getLogger(ProcessGroups.class.getName());
     private static final Duration KILL_COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    private static final Path PROC = Path.of("/proc");
 
     private final String killExecutable;
 
@@ -26,12 +30,47 @@ public class ProcessGroups {
 
     /** Sends TERM to the group without waiting; false if no process of the group was left. */
     public boolean sendTerm(long pgid) {
-        return signal(pgid, "TERM");
+        return signalGroupAndLeader(pgid, "TERM");
     }
 
-    /** True if any process of the group still exists. */
+    /**
+     * Signals the group and its leader. Right after start, the agent may not have called setsid()
+     * yet (it is then still in our group, and "-PGID" names no group): signalling the leader's pid
+     * as well reaches it either way.
+     */
+    private boolean signalGroupAndLeader(long pgid, String sig) {
+        boolean group = signal(pgid, sig);
+        boolean leader = ProcessHandle.of(pgid).map(ProcessHandle::isAlive).orElse(false)
+                && signalProcess(pgid, sig);
+        return group || leader;
+    }
+
+    /**
+     * True if any live (non-zombie) process is still in the group. Zombies are ignored: they
+     * have exited and only wait to be reaped (under a PID 1 that does not reap, they never are).
+     */
     public boolean groupAlive(long pgid) {
-        return signal(pgid, "0");
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC, "[0-9]*")) {
+            for (Path dir : procs) {
+                if (isLiveMember(dir.resolve("stat"), pgid)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return signal(pgid, "0");
+        }
+    }
+
+    private static boolean isLiveMember(Path stat, long pgid) {
+        try {
+            String s = Files.readString(stat);
+            // fields after "(comm) ": state ppid pgrp ...
+            String[] f = s.substring(s.lastIndexOf(") ") + 2).split(" ");
+            return Long.parseLong(f[2]) == pgid && !"Z".equals(f[0]) && !"X".equals(f[0]);
+        } catch (IOException | RuntimeException e) {
+            return false; // the process vanished while we looked
+        }
     }
 
     /**
@@ -39,13 +78,13 @@ public class ProcessGroups {
      * Returns true once no process of the group is left.
      */
     public boolean terminate(long pgid, Duration grace) {
-        if (!signal(pgid, "TERM")) {
+        if (!signalGroupAndLeader(pgid, "TERM")) {
             return true; // nothing left to signal
         }
         ProcessHandle.of(pgid).ifPresent(h -> awaitExit(h, grace));
         if (groupAlive(pgid)) {
             LOG.log(Level.INFO, "process group {0} survived TERM for {1}; sending KILL", new Object[] {pgid, grace});
-            signal(pgid, "KILL");
+            signalGroupAndLeader(pgid, "KILL");
             ProcessHandle.of(pgid).ifPresent(h -> awaitExit(h, KILL_COMMAND_TIMEOUT));
         }
         return !groupAlive(pgid);
@@ -65,11 +104,19 @@ public class ProcessGroups {
 
     /** Sends {@code sig} to the group; true if kill reported success (some process got it). */
     boolean signal(long pgid, String sig) {
-        if (pgid <= 1) {
-            throw new IllegalArgumentException("refusing to signal process group " + pgid);
+        return kill(pgid, sig, "-" + pgid);
+    }
+
+    private boolean signalProcess(long pid, String sig) {
+        return kill(pid, sig, Long.toString(pid));
+    }
+
+    private boolean kill(long id, String sig, String target) {
+        if (id <= 1) {
+            throw new IllegalArgumentException("refusing to signal " + target);
         }
         try {
-            Process p = new ProcessBuilder(List.of(killExecutable, "-" + sig, "--", "-" + pgid))
+            Process p = new ProcessBuilder(List.of(killExecutable, "-" + sig, "--", target))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();

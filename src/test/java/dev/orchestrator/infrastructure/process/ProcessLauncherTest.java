@@ -1,0 +1,130 @@
+package dev.orchestrator.infrastructure.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real processes: exit codes, captured output, environment, process groups, launch failures. */
+class ProcessLauncherTest {
+    static final Path AGENTS = Path.of("src/test/agents").toAbsolutePath();
+
+    @TempDir
+    Path tmp;
+
+    private final ProcessTable table = new ProcessTable(HostInfo.bootId());
+    private final ProcessLauncher launcher = new ProcessLauncher(OsCommands.require("setsid"), table);
+    private final ProcessGroups groups = new ProcessGroups(OsCommands.require("kill"));
+
+    private LaunchRequest request(List<String> argv, Map<String, String> env) {
+        return new LaunchRequest(argv, tmp.resolve("work"), env, tmp.resolve("run/output.log"));
+    }
+
+    private static Map<String, String> env(String... kv) {
+        Map<String, String> m = new java.util.HashMap<>(Map.of("PATH", "/usr/bin:/bin"));
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    private static int exitOf(LaunchedProcess p) throws InterruptedException {
+        assertThat(p.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return p.process().exitValue();
+    }
+
+    @Test
+    void reports_the_exit_code_and_captures_stdout_and_stderr_in_the_log() throws Exception {
+        LaunchedProcess p = launcher.launch(request(List.of(AGENTS + "/exit-with.sh", "3"), env("ORCH_JOB_ID", "7")));
+
+        assertThat(exitOf(p)).isEqualTo(3);
+        String log = Files.readString(tmp.resolve("run/output.log"));
+        assertThat(log).contains("exit-with: job=7").contains("stderr line, exiting 3");
+        assertThat(log).contains("cwd=" + tmp.resolve("work"));
+    }
+
+    @Test
+    void runs_in_its_own_session_and_process_group() throws Exception {
+        Path release = tmp.resolve("release");
+        LaunchedProcess p = launcher.launch(request(List.of(AGENTS + "/wait-for-file.sh", release.toString()),
+                env()));
+        try {
+            // setsid() runs in the child right after start: wait for it, bounded
+            await().atMost(Duration.ofSeconds(10)).until(() -> statField(p.pid(), 2) == p.pid());
+            assertThat(statField(p.pid(), 3)).as("session id").isEqualTo(p.pid());
+            assertThat(p.startedAt()).isPresent();
+            assertThat(table.isSameProcessAlive(p.pid(), p.startedAt().get(), HostInfo.bootId())).isTrue();
+        } finally {
+            Files.createFile(release);
+        }
+        assertThat(exitOf(p)).isZero();
+    }
+
+    private static long statField(long pid, int index) throws IOException {
+        String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return Long.parseLong(s.substring(s.lastIndexOf(") ") + 2).split(" ")[index]);
+    }
+
+    @Test
+    void gives_the_process_exactly_the_environment_it_was_handed() throws Exception {
+        Path payload = tmp.resolve("payload.json");
+        Files.writeString(payload, "{\"task\":\"fix it\"}");
+        LaunchedProcess p = launcher.launch(request(List.of(AGENTS + "/show-payload.sh"),
+                env("ORCH_PAYLOAD_FILE", payload.toString(), "AGENT_MODE", "fast")));
+
+        assertThat(exitOf(p)).isZero();
+        String log = Files.readString(tmp.resolve("run/output.log"));
+        assertThat(log).contains("payload={\"task\":\"fix it\"}").contains("AGENT_MODE=fast");
+        assertThat(log).doesNotContain("ORCH_DB_PASSWORD");
+    }
+
+    @Test
+    void refuses_a_missing_executable_before_starting_anything() {
+        assertThatThrownBy(() -> launcher.launch(request(List.of("/no/such/agent"), env())))
+                .isInstanceOf(LaunchException.class).hasMessageContaining("executable not found");
+        assertThatThrownBy(() -> launcher.launch(request(List.of("no-such-agent-on-path"), env())))
+                .isInstanceOf(LaunchException.class).hasMessageContaining("no-such-agent-on-path");
+    }
+
+    @Test
+    void refuses_an_unusable_working_directory() throws IOException {
+        Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
+        LaunchRequest r = new LaunchRequest(List.of("/bin/true"), file.resolve("repo"), env(),
+                tmp.resolve("run/output.log"));
+        assertThatThrownBy(() -> launcher.launch(r)).isInstanceOf(LaunchException.class)
+                .hasMessageContaining("working directory");
+    }
+
+    @Test
+    void finds_bare_names_on_the_process_path() {
+        assertThat(ProcessLauncher.resolveExecutable("true", tmp, "/nonexistent:/usr/bin:/bin")).isPresent();
+        assertThat(ProcessLauncher.resolveExecutable("true", tmp, null)).isEmpty();
+    }
+
+    @Test
+    void terminating_the_group_also_kills_grandchildren_that_outlive_the_agent() throws Exception {
+        Path childPidFile = tmp.resolve("child.pid");
+        LaunchedProcess p = launcher.launch(request(List.of(AGENTS + "/spawn-tree.sh", childPidFile.toString()),
+                env()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(childPidFile)
+                && !Files.readString(childPidFile).isBlank());
+        long grandchild = Long.parseLong(Files.readString(childPidFile).trim());
+        assertThat(ProcessHandle.of(grandchild)).isPresent();
+
+        assertThat(groups.terminate(p.pid(), Duration.ofSeconds(5))).isTrue();
+
+        assertThat(p.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
+        assertThat(groups.groupAlive(p.pid())).isFalse();
+    }
+}

@@ -5,9 +5,9 @@ import dev.orchestrator.application.InvalidRequestException;
 import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParsingException;
 import java.io.StringReader;
 import java.util.Set;
@@ -29,8 +29,14 @@ final class EnqueueRequestParser {
                     + "\"agent\" and \"repo\"");
         }
         JsonValue root;
-        try (JsonReader reader = Json.createReader(new StringReader(body))) {
-            root = reader.readValue();
+        try (JsonParser parser = Json.createParser(new StringReader(body))) {
+            parser.next();
+            root = parser.getValue();
+            if (parser.hasNext()) {
+                throw new InvalidRequestException(null, "malformed JSON: unexpected content after the JSON value");
+            }
+        } catch (InvalidRequestException e) {
+            throw e;
         } catch (JsonParsingException e) {
             throw new InvalidRequestException(null, "malformed JSON: " + e.getMessage());
         } catch (RuntimeException e) {

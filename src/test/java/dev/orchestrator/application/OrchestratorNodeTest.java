@@ -31,7 +31,7 @@ class OrchestratorNodeTest {
     }
 
     @AfterEach
-    void tearDown() throws Exception {
+    void tearDown() {
         h.close();
     }
 

@@ -24,6 +24,8 @@ public final class TestDatabase {
     private final EmbeddedDatabase embedded;
     private final HikariDataSource dataSource;
 
+    private boolean migrated;
+
     private TestDatabase(EmbeddedDatabase embedded, String url, String user, String password) {
         this.embedded = embedded;
         HikariConfig cfg = new HikariConfig();
@@ -33,7 +35,6 @@ public final class TestDatabase {
         cfg.setMaximumPoolSize(12);
         cfg.setPoolName("orch-test");
         this.dataSource = new HikariDataSource(cfg);
-        SchemaMigrator.migrate(dataSource, TestDatabase.class.getClassLoader());
     }
 
     /** The shared database, started (embedded, any free port) and migrated on first use. */
@@ -41,10 +42,17 @@ public final class TestDatabase {
         if (instance == null) {
             instance = start(0);
         }
+        if (!instance.migrated) {
+            SchemaMigrator.migrate(instance.dataSource, TestDatabase.class.getClassLoader());
+            instance.migrated = true;
+        }
         return instance;
     }
 
-    /** Starts the shared database on {@code port} (the integration tests' reserved port). */
+    /**
+     * Starts the shared database on {@code port} (the integration tests' reserved port) without
+     * migrating it: the deployed server's own start-up migration must do that.
+     */
     public static synchronized TestDatabase startOnPort(int port) {
         if (instance == null) {
             instance = start(port);

@@ -1,0 +1,299 @@
+package dev.orchestrator.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orchestrator.domain.agent.RepoName;
+import dev.orchestrator.domain.job.Job;
+import dev.orchestrator.domain.job.JobStatus;
+import dev.orchestrator.domain.job.NewJob;
+import jakarta.annotation.Resource;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.UserTransaction;
+import java.io.File;
+import java.io.StringReader;
+import java.lang.reflect.Field;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import javax.sql.DataSource;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The deployed WAR on Payara Micro against real PostgreSQL: start-up migration, the entity
+ * listener inside EclipseLink, and the REST API end to end with real agent processes.
+ * One class (one server boot) on purpose: each boot costs tens of seconds.
+ */
+@ExtendWith(ArquillianExtension.class)
+class OrchestratorIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Deployment
+    static WebArchive deployment() {
+        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("orch.war")))
+                .addClass(OrchestratorIT.class);
+    }
+
+    @ArquillianResource
+    URL base;
+
+    @PersistenceContext(unitName = "orchestrator")
+    EntityManager em;
+
+    @Resource
+    UserTransaction utx;
+
+    @Resource(lookup = "java:app/jdbc/orchestrator-queue")
+    DataSource queueDataSource;
+
+    // ------------------------------------------------------------------ in the container
+
+    @Test
+    void the_schema_is_migrated_at_start_up() throws Exception {
+        try (Connection c = queueDataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT version, success FROM flyway_schema_history "
+                     + "WHERE version IS NOT NULL ORDER BY installed_rank")) {
+            assertTrue(rs.next());
+            assertEquals("1", rs.getString(1));
+            assertTrue(rs.getBoolean(2));
+        }
+        try (Connection c = queueDataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_constraint WHERE conname = 'jobs_queued_owns_no_run'")) {
+            rs.next();
+            assertEquals(1, rs.getInt(1));
+        }
+    }
+
+    @Test
+    void the_entity_listener_clears_run_ownership_of_a_persisted_queued_job() throws Exception {
+        utx.begin();
+        try {
+            Job job = Job.enqueue(new NewJob("echo", new RepoName("listener"), "{}", 0, 1), OffsetDateTime.now());
+            poison(job, "pid", 35L);
+            poison(job, "runId", 759L);
+            em.persist(job);
+            em.flush();
+            Object[] row = ownership(job.id());
+            assertNull(row[0], "run_id");
+            assertNull(row[1], "pid");
+            assertNull(row[2], "started_at");
+        } finally {
+            utx.rollback();
+        }
+    }
+
+    @Test
+    void the_entity_listener_clears_run_ownership_when_an_update_makes_a_job_queued() throws Exception {
+        long id;
+        try (Connection c = queueDataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO jobs (agent, repo, status, run_id, pid, started_at, claimed_by, available_at, "
+                    + "created_at, updated_at) VALUES ('echo', 'listener', 'running', 760, 42, now(), 'gone-node', "
+                    + "now(), now(), now())");
+            try (ResultSet rs = s.executeQuery("SELECT max(id) FROM jobs")) {
+                rs.next();
+                id = rs.getLong(1);
+            }
+        }
+        try {
+            utx.begin();
+            try {
+                Job job = em.find(Job.class, id);
+                poison(job, "status", JobStatus.QUEUED); // a buggy entity-managed requeue that forgets ownership
+                em.flush(); // without the listener the CHECK constraint would refuse this UPDATE
+                Object[] row = ownership(id);
+                assertNull(row[0], "run_id");
+                assertNull(row[1], "pid");
+                assertNull(row[2], "started_at");
+                assertNull(row[3], "claimed_by");
+            } finally {
+                utx.rollback();
+            }
+        } finally {
+            try (Connection c = queueDataSource.getConnection(); Statement s = c.createStatement()) {
+                s.execute("DELETE FROM jobs WHERE id = " + id);
+            }
+        }
+    }
+
+    private Object[] ownership(long id) {
+        return (Object[]) em.createNativeQuery("SELECT run_id, pid, started_at, claimed_by FROM jobs WHERE id = ?1")
+                .setParameter(1, id)
+                .getSingleResult();
+    }
+
+    private static void poison(Job job, String field, Object value) throws Exception {
+        Field f = Job.class.getDeclaredField(field);
+        f.setAccessible(true);
+        f.set(job, value);
+    }
+
+    // ------------------------------------------------------------------ over HTTP
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private HttpResponse<String> post(String path, String contentType, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(api(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(api(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI api(String path) {
+        return URI.create(base.toString().replaceAll("/$", "") + "/api/" + path);
+    }
+
+    private static JsonObject json(HttpResponse<String> r) {
+        return Json.createReader(new StringReader(r.body())).readObject();
+    }
+
+    private JsonObject awaitJob(long id, String status) {
+        JsonObject[] last = new JsonObject[1];
+        await().atMost(WAIT).until(() -> {
+            last[0] = json(get("jobs/" + id));
+            return status.equals(last[0].getString("status"));
+        });
+        return last[0];
+    }
+
+    @Test
+    @RunAsClient
+    void an_enqueued_job_runs_its_agent_and_finishes_done_with_its_run_and_log() throws Exception {
+        HttpResponse<String> created = post("jobs", "application/json",
+                "{\"agent\": \"echo\", \"repo\": \"it-repo\", \"payload\": {\"task\": \"round trip\"}}");
+
+        assertEquals(201, created.statusCode(), created.body());
+        JsonObject body = json(created);
+        long id = body.getJsonNumber("id").longValue();
+        assertTrue(created.headers().firstValue("Location").orElseThrow().endsWith("/api/jobs/" + id));
+        assertEquals("echo", body.getString("agent"));
+        assertTrue(body.containsKey("run_id"), "snake_case fields, nulls included");
+        assertEquals(JsonValue.NULL, body.get("finished_at"));
+
+        JsonObject done = awaitJob(id, "done");
+        assertEquals(0, done.getInt("attempts"));
+        assertEquals("round trip", done.getJsonObject("payload").getString("task"));
+        List<JsonObject> runs = done.getJsonArray("runs").getValuesAs(JsonObject.class);
+        assertEquals(1, runs.size());
+        JsonObject run = runs.get(0);
+        assertEquals(0, run.getInt("exit_code"));
+        assertEquals("done", run.getString("outcome"));
+        assertEquals(1, run.getInt("attempt"));
+        assertFalse(run.isNull("pid"));
+        assertFalse(run.isNull("node"));
+        assertEquals(run.getJsonNumber("id").longValue(), done.getJsonNumber("run_id").longValue());
+        Path log = Path.of(System.getenv("ORCH_DATA_DIR"), "runs", "" + id, "" + run.getJsonNumber("id"),
+                "output.log");
+        String output = Files.readString(log);
+        assertTrue(output.contains("attempt=1 repo=it-repo"), output);
+        assertTrue(output.contains("payload={\"task\":\"round trip\"}"), output);
+    }
+
+    @Test
+    @RunAsClient
+    void a_failing_agent_is_retried_then_failed_with_its_error() throws Exception {
+        HttpResponse<String> created = post("jobs", "application/json",
+                "{\"agent\": \"fail\", \"repo\": \"it-repo\", \"max_attempts\": 2}");
+        assertEquals(201, created.statusCode(), created.body());
+        long id = json(created).getJsonNumber("id").longValue();
+
+        JsonObject failed = awaitJob(id, "failed");
+
+        assertEquals(2, failed.getInt("attempts"));
+        assertTrue(failed.getString("error").contains("exit code 3"), failed.getString("error"));
+        assertTrue(failed.getString("error").contains("it broke"), failed.getString("error"));
+        List<JsonObject> runs = failed.getJsonArray("runs").getValuesAs(JsonObject.class);
+        assertEquals(List.of("retried", "failed"), runs.stream().map(r -> r.getString("outcome")).toList());
+    }
+
+    @Test
+    @RunAsClient
+    void bad_input_is_refused_with_400_naming_the_field_and_nothing_is_written() throws Exception {
+        long before = totalJobs();
+        String[][] cases = {
+            {"{\"agent\": \"nope\", \"repo\": \"r\"}", "agent"},
+            {"{\"repo\": \"r\"}", "agent"},
+            {"{\"agent\": \"echo\", \"repo\": \"../../etc\"}", "repo"},
+            {"{\"agent\": \"echo\", \"repo\": \"a/b\"}", "repo"},
+            {"{\"agent\": \"echo\", \"repo\": \"r\", \"priority\": \"high\"}", "priority"},
+            {"{\"agent\": \"echo\", \"repo\": \"r\", \"max_attempts\": 0}", "max_attempts"},
+            {"{\"agent\": \"echo\", \"repo\": \"r\", \"max_attempts\": 1.5}", "max_attempts"},
+            {"{\"agent\": \"echo\", \"repo\": \"r\", \"command\": [\"rm\", \"-rf\"]}", "command"},
+            {"{\"agent\": \"echo\", \"repo\": ", null},
+            {"[]", null},
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> r = post("jobs", "application/json", c[0]);
+            assertEquals(400, r.statusCode(), c[0] + " -> " + r.body());
+            assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"));
+            JsonObject p = json(r);
+            assertEquals(400, p.getInt("status"));
+            assertFalse(p.getString("detail").isBlank());
+            if (c[1] == null) {
+                assertTrue(p.isNull("field"), r.body());
+            } else {
+                assertEquals(c[1], p.getString("field"), r.body());
+            }
+        }
+        assertEquals(415, post("jobs", "text/plain", "agent=echo").statusCode());
+        assertEquals(before, totalJobs(), "nothing was written");
+    }
+
+    @Test
+    @RunAsClient
+    void an_unknown_job_is_404_as_a_problem_document() throws Exception {
+        HttpResponse<String> r = get("jobs/987654321");
+        assertEquals(404, r.statusCode());
+        assertTrue(json(r).getString("detail").contains("987654321"));
+        assertEquals(404, get("jobs/not-a-number").statusCode());
+    }
+
+    @Test
+    @RunAsClient
+    void the_queue_overview_shows_counts_capacity_running_jobs_and_the_reaper() throws Exception {
+        HttpResponse<String> r = get("queue");
+        assertEquals(200, r.statusCode());
+        JsonObject q = json(r);
+        JsonObject counts = q.getJsonObject("counts");
+        for (String s : List.of("queued", "running", "done", "failed", "cancelled")) {
+            assertNotNull(counts.getJsonNumber(s), s);
+        }
+        assertEquals(2, q.getInt("max_concurrency"));
+        assertNotNull(q.getJsonArray("running"));
+        JsonObject reaper = q.getJsonObject("reaper");
+        assertTrue(reaper.getBoolean("enabled"));
+        assertTrue(reaper.containsKey("impossible_queued_total"));
+        assertTrue(reaper.containsKey("reaped_total"));
+    }
+
+    private long totalJobs() throws Exception {
+        JsonObject counts = json(get("queue")).getJsonObject("counts");
+        return counts.values().stream().mapToLong(v -> ((jakarta.json.JsonNumber) v).longValue()).sum();
+    }
+}

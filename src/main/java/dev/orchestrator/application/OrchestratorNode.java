@@ -10,7 +10,6 @@ import dev.orchestrator.infrastructure.process.ProcessLauncher;
 import dev.orchestrator.infrastructure.process.ProcessTable;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -94,9 +93,9 @@ public final class OrchestratorNode {
         for (ActiveRuns.ActiveRun r : runs) {
             groups.sendTerm(r.process().pid());
         }
-        Instant deadline = Instant.now().plus(killGrace);
+        long deadline = System.nanoTime() + killGrace.toNanos(); // a timeout, not a timestamp: no clock
         for (ActiveRuns.ActiveRun r : runs) {
-            long left = Math.max(0, Duration.between(Instant.now(), deadline).toMillis());
+            long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             try {
                 r.process().process().waitFor(left, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {

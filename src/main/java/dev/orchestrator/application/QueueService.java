@@ -10,6 +10,7 @@ import dev.orchestrator.domain.run.AgentRun;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,7 +45,9 @@ public class QueueService {
     /** Validates, persists (committed on return) and wakes the dispatcher. Invalid input writes nothing. */
     public Job enqueue(EnqueueCommand cmd) {
         NewJob spec = validate(cmd);
-        Job job = jobs.add(Job.enqueue(spec, OffsetDateTime.now(clock.withZone(ZoneOffset.UTC))));
+        // PostgreSQL keeps microseconds: truncate so the response shows what is stored
+        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+        Job job = jobs.add(Job.enqueue(spec, now));
         node.wake();
         return job;
     }

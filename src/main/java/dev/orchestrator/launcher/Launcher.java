@@ -41,7 +41,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Launcher {
     private static final PrintStream OUT = System.out;
-    private static final Duration SERVER_STOP_TIMEOUT = Duration.ofSeconds(90);
 
     private final Map<String, String> options;
     private final Map<String, String> env;
@@ -207,9 +206,11 @@ public final class Launcher {
         if (s != null && s.isAlive()) {
             OUT.println("orchestrator: stopping the server");
             s.destroy();
+            // the server may spend the agents' kill grace period handing running jobs back
+            Duration timeout = Duration.ofSeconds(60 + killGraceSeconds());
             try {
-                if (!s.waitFor(SERVER_STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                    System.err.println("orchestrator: the server did not stop within " + SERVER_STOP_TIMEOUT
+                if (!s.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+                    System.err.println("orchestrator: the server did not stop within " + timeout
                             + "; killing it");
                     s.destroyForcibly();
                     s.waitFor(10, TimeUnit.SECONDS);
@@ -229,6 +230,14 @@ public final class Launcher {
             } catch (IOException e) {
                 System.err.println("orchestrator: stopping PostgreSQL failed: " + e.getMessage());
             }
+        }
+    }
+
+    private long killGraceSeconds() {
+        try {
+            return Math.max(0, Long.parseLong(env.getOrDefault("ORCH_KILL_GRACE_SECONDS", "10").trim()));
+        } catch (NumberFormatException e) {
+            return 10; // the server itself rejects the value with a message naming it
         }
     }
 

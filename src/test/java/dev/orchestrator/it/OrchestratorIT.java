@@ -68,7 +68,7 @@ class OrchestratorIT {
     @Resource
     UserTransaction utx;
 
-    @Resource(lookup = "java:app/jdbc/orchestrator-queue")
+    @Resource(lookup = "java:app/jdbc/orchestrator")
     DataSource queueDataSource;
 
     // ------------------------------------------------------------------ in the container

@@ -1,5 +1,6 @@
 package dev.orchestrator.infrastructure.container;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.orchestrator.application.OrchestratorNode;
 import dev.orchestrator.application.QueueService;
 import dev.orchestrator.domain.agent.AgentCatalog;
@@ -32,7 +33,6 @@ import java.time.Clock;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.flywaydb.core.api.output.MigrateResult;
 
@@ -49,9 +49,6 @@ import org.flywaydb.core.api.output.MigrateResult;
 public class Bootstrap {
     private static final Logger LOG = Logger.getLogger(Bootstrap.class.getName());
 
-    @Resource(lookup = DataSources.QUEUE)
-    DataSource queueDataSource;
-
     @Resource
     ManagedThreadFactory threadFactory;
 
@@ -64,6 +61,7 @@ public class Bootstrap {
     @Inject
     Clock clock;
 
+    private volatile HikariDataSource queueDataSource;
     private volatile OrchestratorNode node;
     private volatile QueueService queue;
     private volatile OrchestratorConfig config;
@@ -75,6 +73,7 @@ public class Bootstrap {
             Settings settings = new Settings(name -> ConfigProvider.getConfig().getOptionalValue(name, String.class));
             config = OrchestratorConfig.from(settings, HostInfo.hostName());
             AgentCatalog agents = AgentsFile.load(config.agentsFile());
+            queueDataSource = QueuePool.open(db, System.getenv("ORCH_DB_PASSWORD"));
             checkConnection(db);
             MigrateResult migrated = SchemaMigrator.migrate(queueDataSource, getClass().getClassLoader());
             LOG.log(Level.INFO, "schema at version {0} ({1} migration(s) applied)",
@@ -97,9 +96,11 @@ public class Bootstrap {
                     new Object[] {identity.id(), agents.names(), config.maxConcurrency(), config.dataDir()});
         } catch (ConfigurationException e) {
             LOG.log(Level.SEVERE, "Orchestrator cannot start: {0}", e.getMessage());
+            closePool();
             throw e;
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "Orchestrator cannot start: " + e.getMessage(), e);
+            closePool();
             throw e;
         }
     }
@@ -116,9 +117,23 @@ public class Bootstrap {
     @PreDestroy
     void stop() {
         OrchestratorNode n = node;
-        if (n != null) {
-            LOG.info("Orchestrator stopping");
-            n.stop();
+        try {
+            if (n != null) {
+                LOG.info("Orchestrator stopping");
+                n.stop();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "Orchestrator could not hand its running jobs back to the queue; the next "
+                    + "start on this host recovers them", e);
+        } finally {
+            closePool();
+        }
+    }
+
+    private void closePool() {
+        HikariDataSource ds = queueDataSource;
+        if (ds != null) {
+            ds.close();
         }
     }
 

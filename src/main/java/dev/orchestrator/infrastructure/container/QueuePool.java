@@ -1,0 +1,24 @@
+package dev.orchestrator.infrastructure.container;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.orchestrator.infrastructure.config.DatabaseSettings;
+
+/** The connection pool of the queue's guarded statements (not enlisted in JTA). */
+final class QueuePool {
+    private QueuePool() {
+    }
+
+    static HikariDataSource open(DatabaseSettings db, String password) {
+        HikariConfig cfg = new HikariConfig();
+        cfg.setPoolName("orchestrator-queue");
+        cfg.setJdbcUrl(db.url());
+        cfg.setUsername(db.user());
+        cfg.setPassword(password);
+        cfg.setMaximumPoolSize(12);
+        cfg.setMinimumIdle(2);
+        cfg.setConnectionTimeout(10_000);
+        cfg.setInitializationFailTimeout(-1); // Bootstrap checks the connection itself, naming the settings
+        return new HikariDataSource(cfg);
+    }
+}

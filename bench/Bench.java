@@ -1,0 +1,196 @@
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Orchestrator benchmark client (see bench/README.md). Talks only to the server on loopback, with
+ * bounded loops. Usage: java bench/Bench.java BASE_URL DATA_DIR [LATENCY_JOBS] [DRAIN_JOBS] [SLOTS]
+ */
+public class Bench {
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final Duration DEADLINE = Duration.ofMinutes(10);
+
+    public static void main(String[] args) throws Exception {
+        String base = args[0].replaceAll("/$", "");
+        if (!URI.create(base).getHost().matches("127\\.0\\.0\\.1|localhost|\\[::1\\]")) {
+            throw new IllegalArgumentException("the benchmark only talks to a server on loopback");
+        }
+        Path data = Path.of(args[1]);
+        int latencyJobs = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        int drainJobs = args.length > 3 ? Integer.parseInt(args[3]) : 2000;
+        int slots = args.length > 4 ? Integer.parseInt(args[4]) : 8;
+
+        System.out.printf("Orchestrator benchmark against %s (%d cores, %s)%n", base,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        int maxConcurrency = intField(get(base + "/api/queue"), "max_concurrency");
+        System.out.printf("server max_concurrency=%d%n%n", maxConcurrency);
+
+        // 1. idle dispatch latency: POST -> the agent process has started (it prints its own start time)
+        for (int i = 0; i < 20; i++) {
+            idleLatencyMicros(base, data); // warm-up: JIT, pools
+        }
+        List<Long> lat = new ArrayList<>();
+        for (int i = 0; i < latencyJobs; i++) {
+            lat.add(idleLatencyMicros(base, data));
+        }
+        Collections.sort(lat);
+        System.out.printf("Idle dispatch latency, POST /api/jobs -> agent process started (%d jobs, one at a time):%n",
+                latencyJobs);
+        System.out.printf("  p50 %.1f ms   p95 %.1f ms   p99 %.1f ms   max %.1f ms%n%n", pct(lat, 50) / 1000.0,
+                pct(lat, 95) / 1000.0, pct(lat, 99) / 1000.0, lat.get(lat.size() - 1) / 1000.0);
+
+        // 2. drain rate of /bin/true jobs
+        long doneBefore = intField(get(base + "/api/queue"), "done");
+        long t0 = System.nanoTime();
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        AtomicInteger posted = new AtomicInteger();
+        List<Future<?>> fs = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+            fs.add(clients.submit(() -> {
+                while (posted.getAndIncrement() < drainJobs) {
+                    HttpResponse<String> r = post(base + "/api/jobs", "{\"agent\":\"true\",\"repo\":\"bench\"}");
+                    if (r.statusCode() != 201) {
+                        throw new IllegalStateException("enqueue failed: " + r.statusCode() + " " + r.body());
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get(DEADLINE.toMinutes(), TimeUnit.MINUTES);
+        }
+        clients.shutdown();
+        long enqueued = System.nanoTime();
+        long doneAtEnqueued = intField(get(base + "/api/queue"), "done") - doneBefore;
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (intField(get(base + "/api/queue"), "done") - doneBefore < drainJobs) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("drain did not finish within " + DEADLINE);
+            }
+            Thread.sleep(20);
+        }
+        long drained = System.nanoTime();
+        double drainSeconds = (drained - t0) / 1e9;
+        System.out.printf("Drain of %d /bin/true jobs (enqueued by 8 HTTP clients while draining):%n", drainJobs);
+        System.out.printf("  enqueue %.0f jobs/s; all done after %.2f s: %.0f jobs/s through the queue%n",
+                drainJobs / ((enqueued - t0) / 1e9), drainSeconds, drainJobs / drainSeconds);
+        System.out.printf("  after the last enqueue (no HTTP load): %d jobs drained in %.2f s: %.0f jobs/s%n%n",
+                drainJobs - doneAtEnqueued, (drained - enqueued) / 1e9,
+                (drainJobs - doneAtEnqueued) / ((drained - enqueued) / 1e9));
+
+        // 3. the JVM's own spawn rate on this machine, same run, same slots
+        double plain = spawnRate(drainJobs, slots, List.of("/bin/true"), null);
+        double setsid = spawnRate(drainJobs, slots, List.of("setsid", "/bin/true"),
+                Files.createTempFile("bench-spawn", ".log"));
+        System.out.printf("JVM spawn rate of %d /bin/true with %d threads (no queue, no database):%n", drainJobs, slots);
+        System.out.printf("  plain ProcessBuilder: %.0f/s;  as the runner starts agents (setsid, output to a file): %.0f/s%n",
+                plain, setsid);
+        System.out.printf("  queue drain rate / runner-style spawn rate = %.0f%%%n",
+                100 * (drainJobs / drainSeconds) / setsid);
+    }
+
+    static long idleLatencyMicros(String base, Path data) throws Exception {
+        Instant sent = Instant.now();
+        HttpResponse<String> r = post(base + "/api/jobs", "{\"agent\":\"stamp\",\"repo\":\"bench\"}");
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("enqueue failed: " + r.statusCode() + " " + r.body());
+        }
+        long id = intField(r.body(), "id");
+        Path jobRuns = data.resolve("runs").resolve(Long.toString(id));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.isDirectory(jobRuns)) {
+                try (Stream<Path> runs = Files.list(jobRuns)) {
+                    for (Path run : (Iterable<Path>) runs::iterator) {
+                        Path log = run.resolve("output.log");
+                        String text = Files.exists(log) ? Files.readString(log).trim() : "";
+                        if (!text.isEmpty()) {
+                            long nanos = Long.parseLong(text.lines().findFirst().orElseThrow().trim());
+                            Instant started = Instant.ofEpochSecond(0, nanos);
+                            awaitStatus(base, id, "done");
+                            return Duration.between(sent, started).toNanos() / 1000;
+                        }
+                    }
+                }
+            }
+            Thread.sleep(1);
+        }
+        throw new IllegalStateException("job " + id + " did not start within 30 s");
+    }
+
+    static void awaitStatus(String base, long id, String status) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!get(base + "/api/jobs/" + id).contains("\"status\":\"" + status + "\"")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("job " + id + " not " + status);
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    static double spawnRate(int n, int threads, List<String> argv, Path log) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        AtomicInteger left = new AtomicInteger(n);
+        long t0 = System.nanoTime();
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            fs.add(pool.submit(() -> {
+                while (left.getAndDecrement() > 0) {
+                    ProcessBuilder pb = new ProcessBuilder(argv);
+                    if (log != null) {
+                        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+                    }
+                    Process p = pb.start();
+                    p.waitFor();
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get(DEADLINE.toMinutes(), TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+        return n / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    static long pct(List<Long> sorted, int p) {
+        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(i, sorted.size() - 1)));
+    }
+
+    static int intField(String json, String field) {
+        Matcher m = Pattern.compile("\"" + field + "\":(\\d+)").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + field + " in " + json);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    static String get(String url) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    static HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}

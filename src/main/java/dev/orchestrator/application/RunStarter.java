@@ -93,16 +93,23 @@ public class RunStarter {
         }
         active.add(new ActiveRuns.ActiveRun(job.id(), run.runId(), process));
         events.record(QueueEvent.STARTED);
-        Ownership o = store.stampProcess(job.id(), run.runId(), process.pid(), process.startedAt().orElse(null),
-                clock.instant());
-        if (!o.owned()) {
-            LOG.log(Level.WARNING, "job {0}: run {1} lost the job before its pid was stamped; killing process "
-                    + "group {2}", new Object[] {job.id(), run.runId(), process.pid()});
-            completionExecutor.execute(() -> groups.terminate(process.pid(), killGrace));
+        try {
+            Ownership o = store.stampProcess(job.id(), run.runId(), process.pid(),
+                    process.startedAt().orElse(null), clock.instant());
+            if (!o.owned()) {
+                LOG.log(Level.WARNING, "job {0}: run {1} lost the job before its pid was stamped; killing process "
+                        + "group {2}", new Object[] {job.id(), run.runId(), process.pid()});
+                completionExecutor.execute(() -> groups.terminate(process.pid(), killGrace));
+            }
+        } catch (RuntimeException e) {
+            // the process runs and is watched; its exit is still recorded below (fenced by the run)
+            LOG.log(Level.WARNING, "job " + job.id() + " run " + run.runId() + ": could not stamp pid "
+                    + process.pid(), e);
+        } finally {
+            AgentDefinition a = agent;
+            process.process().onExit().thenAcceptAsync(
+                    p -> completion.onExit(job, run, a, p.exitValue()), completionExecutor);
         }
-        AgentDefinition a = agent;
-        process.process().onExit().thenAcceptAsync(
-                p -> completion.onExit(job, run, a, p.exitValue()), completionExecutor);
     }
 
     private LaunchedProcess launch(ClaimedJob job, RunStart run, AgentDefinition agent) throws LaunchException {

@@ -193,43 +193,31 @@ public class JobStore {
      * still be that run's. False if the job was not running (a second call loses).
      */
     public boolean reapToQueued(long jobId, Long runId, String error, Instant now) {
-        return tx.inTransaction(c -> {
-            Long oldRun = null;
-            int rows = 0;
-            try (PreparedStatement ps = c.prepareStatement(QueueSql.REAP_TO_QUEUED)) {
-                bind(ps, jobId, runId, runId, ts(now), error, ts(now));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        oldRun = nullableLong(rs, 1);
-                        rows++;
-                    }
-                }
-            }
-            boolean won = Ownership.fromRowCount(rows).owned();
-            if (won && oldRun != null) {
-                closeRun(c, oldRun, now, null, RunOutcome.ABANDONED, error);
-            }
-            return won;
-        });
+        return reap(QueueSql.REAP_TO_QUEUED, RunOutcome.ABANDONED, error, now,
+                jobId, runId, runId, ts(now), error, ts(now));
     }
 
     /** The reaper's fail: running -> failed, keeping the link to the run. */
     public boolean reapToFailed(long jobId, Long runId, String error, Instant now) {
+        return reap(QueueSql.REAP_TO_FAILED, RunOutcome.FAILED, error, now,
+                ts(now), error, ts(now), jobId, runId, runId);
+    }
+
+    /** Runs a reap statement (RETURNING the job's run id) and closes that run if the reap won. */
+    private boolean reap(String sql, RunOutcome runOutcome, String error, Instant now, Object... params) {
         return tx.inTransaction(c -> {
-            Long oldRun = null;
-            int rows = 0;
-            try (PreparedStatement ps = c.prepareStatement(QueueSql.REAP_TO_FAILED)) {
-                bind(ps, ts(now), error, ts(now), jobId, runId, runId);
+            List<Long> oldRuns = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bind(ps, params);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        oldRun = nullableLong(rs, 1);
-                        rows++;
+                        oldRuns.add(nullableLong(rs, 1));
                     }
                 }
             }
-            boolean won = Ownership.fromRowCount(rows).owned();
-            if (won && oldRun != null) {
-                closeRun(c, oldRun, now, null, RunOutcome.FAILED, error);
+            boolean won = Ownership.fromRowCount(oldRuns.size()).owned();
+            if (won && oldRuns.get(0) != null) {
+                closeRun(c, oldRuns.get(0), now, null, runOutcome, error);
             }
             return won;
         });

@@ -128,6 +128,6 @@ public class RunStarter {
         }
         Map<String, String> env = RunEnvironment.build(serverEnv, agent, job, run, payloadFile);
         return launcher.launch(new LaunchRequest(agent.command(), workDir, env,
-                run.runDir().resolve(RunFilesLayout.LOG_FILE)));
+                run.runDir().resolve(RunFilesLayout.LOG_FILE), run.runDir().resolve(RunFilesLayout.EXIT_FILE)));
     }
 }

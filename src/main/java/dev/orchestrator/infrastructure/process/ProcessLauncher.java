@@ -10,12 +10,22 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Starts agent processes without a shell, each in its own session and process group
- * ({@code setsid}, which execs the agent directly: the agent's pid is its group id), in its
- * working directory, with a complete environment of our choosing and stdout+stderr appended to
- * a log file.
+ * Starts agent processes in their own session and process group ({@code setsid}), in their
+ * working directory, with a complete environment of our choosing and stdout+stderr appended to a
+ * log file.
+ *
+ * <p>With an exit file, the agent runs under {@link #EXIT_WRAPPER}, a fixed script that runs the
+ * agent's argv as positional parameters (never parsed as shell text), then writes its exit status
+ * to the exit file: a run that ends while no server watches it can later be finished with its real
+ * outcome. The recorded pid is the wrapper's, which leads the process group.
  */
 public class ProcessLauncher {
+    /** $1 = exit file, $2... = the agent's argv. */
+    static final String EXIT_WRAPPER = "f=$1; shift; \"$@\"; c=$?; echo \"$c\" > \"$f\"; exit \"$c\"";
+    static final String WRAPPER_NAME = "orchestrator-run";
+
+    private static final String SHELL = "/bin/sh";
+
     private final String setsidExecutable;
     private final ProcessTable processTable;
 
@@ -43,8 +53,11 @@ public class ProcessLauncher {
             throw new LaunchException("cannot create log directory for " + request.logFile() + ": " + e, e);
         }
 
-        List<String> command = new ArrayList<>(request.argv().size() + 1);
+        List<String> command = new ArrayList<>(request.argv().size() + 6);
         command.add(setsidExecutable);
+        if (request.exitFile() != null) {
+            command.addAll(List.of(SHELL, "-c", EXIT_WRAPPER, WRAPPER_NAME, request.exitFile().toString()));
+        }
         command.addAll(request.argv());
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(workDir.toFile())

@@ -26,7 +26,8 @@ class ProcessLauncherTest {
     private final ProcessGroups groups = new ProcessGroups(OsCommands.require("kill"));
 
     private LaunchRequest request(List<String> argv, Map<String, String> env) {
-        return new LaunchRequest(argv, tmp.resolve("work"), env, tmp.resolve("run/output.log"));
+        return new LaunchRequest(argv, tmp.resolve("work"), env, tmp.resolve("run/output.log"),
+                tmp.resolve("run/exit_status"));
     }
 
     private static Map<String, String> env(String... kv) {
@@ -47,6 +48,7 @@ class ProcessLauncherTest {
         LaunchedProcess p = launcher.launch(request(List.of(AGENTS + "/exit-with.sh", "3"), env("ORCH_JOB_ID", "7")));
 
         assertThat(exitOf(p)).isEqualTo(3);
+        assertThat(Files.readString(tmp.resolve("run/exit_status"))).isEqualTo("3\n");
         String log = Files.readString(tmp.resolve("run/output.log"));
         assertThat(log).contains("exit-with: job=7").contains("stderr line, exiting 3");
         assertThat(log).contains("cwd=" + tmp.resolve("work"));
@@ -88,6 +90,24 @@ class ProcessLauncherTest {
     }
 
     @Test
+    void the_exit_status_is_made_durable_even_when_nobody_waits_for_the_process() throws Exception {
+        Path release = tmp.resolve("release");
+        LaunchedProcess p = launcher.launch(request(List.of(AGENTS + "/wait-for-file.sh", release.toString()),
+                env()));
+        assertThat(tmp.resolve("run/exit_status")).doesNotExist();
+        Files.createFile(release);
+        assertThat(exitOf(p)).isZero();
+        assertThat(Files.readString(tmp.resolve("run/exit_status"))).isEqualTo("0\n");
+    }
+
+    @Test
+    void arguments_reach_the_agent_verbatim_never_parsed_by_a_shell() throws Exception {
+        LaunchedProcess p = launcher.launch(request(List.of("/bin/echo", "$HOME", "a;b", "`id`", "\"q\""), env()));
+        assertThat(exitOf(p)).isZero();
+        assertThat(Files.readString(tmp.resolve("run/output.log"))).isEqualTo("$HOME a;b `id` \"q\"\n");
+    }
+
+    @Test
     void refuses_a_missing_executable_before_starting_anything() {
         assertThatThrownBy(() -> launcher.launch(request(List.of("/no/such/agent"), env())))
                 .isInstanceOf(LaunchException.class).hasMessageContaining("executable not found");
@@ -99,7 +119,7 @@ class ProcessLauncherTest {
     void refuses_an_unusable_working_directory() throws IOException {
         Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
         LaunchRequest r = new LaunchRequest(List.of("/bin/true"), file.resolve("repo"), env(),
-                tmp.resolve("run/output.log"));
+                tmp.resolve("run/output.log"), null);
         assertThatThrownBy(() -> launcher.launch(r)).isInstanceOf(LaunchException.class)
                 .hasMessageContaining("working directory");
     }

@@ -3,12 +3,20 @@ package dev.orchestrator.application;
 import dev.orchestrator.infrastructure.process.LaunchedProcess;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The runs whose processes this JVM started and is watching, by job id. */
 public final class ActiveRuns {
-    /** A watched run. */
-    public record ActiveRun(long jobId, long runId, LaunchedProcess process) {
+    /**
+     * A watched run. {@code terminationReason} is set when this node decided to kill the run
+     * (timeout, fencing), so that its exit is recorded with that reason rather than a bare signal.
+     */
+    public record ActiveRun(long jobId, long runId, LaunchedProcess process, AtomicReference<String> terminationReason) {
+        public ActiveRun(long jobId, long runId, LaunchedProcess process) {
+            this(jobId, runId, process, new AtomicReference<>());
+        }
     }
 
     private final Map<Long, ActiveRun> byJob = new ConcurrentHashMap<>();
@@ -19,6 +27,21 @@ public final class ActiveRuns {
 
     void remove(long jobId, long runId) {
         byJob.computeIfPresent(jobId, (id, r) -> r.runId() == runId ? null : r);
+    }
+
+    /** Marks a watched run for termination; false if it is not watched or already marked. */
+    boolean markForTermination(long jobId, long runId, String reason) {
+        ActiveRun r = byJob.get(jobId);
+        return r != null && r.runId() == runId && r.terminationReason().compareAndSet(null, reason);
+    }
+
+    Optional<String> terminationReason(long jobId, long runId) {
+        ActiveRun r = byJob.get(jobId);
+        return r == null || r.runId() != runId ? Optional.empty() : Optional.ofNullable(r.terminationReason().get());
+    }
+
+    Optional<ActiveRun> get(long jobId) {
+        return Optional.ofNullable(byJob.get(jobId));
     }
 
     public boolean isWatching(long jobId, Long runId) {

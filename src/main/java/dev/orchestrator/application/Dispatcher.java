@@ -29,6 +29,7 @@ public class Dispatcher {
     private final WakeSignal signal = new WakeSignal();
     private final AtomicLong errors = new AtomicLong();
     private volatile boolean stopping;
+    private volatile boolean paused;
     private Thread thread;
 
     public Dispatcher(JobStore store, RunStarter starter, NodeIdentity node, Clock clock, int maxConcurrency,
@@ -78,6 +79,20 @@ public class Dispatcher {
         }
     }
 
+    /** Stops claiming until {@link #resume()} (a fenced node); running processes are untouched. */
+    public void pause() {
+        paused = true;
+    }
+
+    public void resume() {
+        paused = false;
+        wake();
+    }
+
+    public boolean isPaused() {
+        return paused;
+    }
+
     public boolean isRunning() {
         Thread t = thread;
         return t != null && t.isAlive() && !stopping;
@@ -112,7 +127,7 @@ public class Dispatcher {
     /** Claims and starts jobs until no slot or no eligible job is left; returns how many started. */
     public int drain() {
         int started = 0;
-        while (!stopping) {
+        while (!stopping && !paused) {
             Optional<ClaimedJob> claim = store.claimNext(node.id(), clock.instant(), maxConcurrency);
             if (claim.isEmpty()) {
                 break;

@@ -20,7 +20,7 @@ import java.util.logging.Logger;
 
 /**
  * One server node's queue machinery, wired from plain parts so that tests run exactly what the
- * server runs: store, dispatcher, launcher, completion, recovery and reaper.
+ * server runs: store, dispatcher, launcher, completion, recovery, reaper and lease.
  *
  * <p>Start order: register the node, recover earlier incarnations on this host, sanitize, then
  * dispatch. Stop order: stop claiming, kill the process groups of running agents, requeue their
@@ -38,42 +38,59 @@ public final class OrchestratorNode {
     private final Clock clock;
     private final ActiveRuns active = new ActiveRuns();
     private final QueueEvents events = new QueueEvents();
+    private final ProcessTable processes;
     private final ProcessGroups groups;
     private final RunCompletion completion;
     private final Dispatcher dispatcher;
-    private final RestartRecovery recovery;
+    private final DeadNodeRecovery recovery;
     private final Reaper reaper;
+    private final NodeLease lease;
     private final Duration killGrace;
-    private volatile long recoveredAtStartup;
 
     public OrchestratorNode(OrchestratorConfig config, AgentCatalog agents, JobStore store, NodeIdentity node,
-                            Clock clock, Commands commands, Map<String, String> serverEnv, Executor completionExecutor) {
+                            Clock clock, Commands commands, Map<String, String> serverEnv, Executor executor) {
         this.node = node;
         this.store = store;
         this.clock = clock;
         this.killGrace = config.killGrace();
-        ProcessTable processes = new ProcessTable(node.bootId());
+        this.processes = new ProcessTable(node.bootId());
         this.groups = new ProcessGroups(commands.kill());
         this.completion = new RunCompletion(store, clock,
                 new BackoffPolicy(config.transientBackoffBase(), config.transientBackoffMax()), active, events);
         RunStarter starter = new RunStarter(store, agents, new ProcessLauncher(commands.setsid(), processes), groups,
                 completion, active, events, node, clock, config.reposDir(), config.runsDir(), config.killGrace(),
-                serverEnv, completionExecutor);
+                serverEnv, executor);
         this.dispatcher = new Dispatcher(store, starter, node, clock, config.maxConcurrency(),
                 config.dispatchPollInterval(), events);
-        this.recovery = new RestartRecovery(store, processes, groups, clock, config.killGrace(), events);
-        this.reaper = new Reaper(store, processes, active, node, clock,
+        this.recovery = new DeadNodeRecovery(store, processes, groups, completion, agents, node, clock,
+                config.killGrace(), events);
+        this.reaper = new Reaper(store, processes, groups, active, completion, recovery, agents, node, clock,
                 new Reaper.Settings(config.reaperEnabled(), config.impossibleQueuedSanitizeEnabled(),
-                        config.spawnGrace()), events);
+                        config.livenessCheckEnabled(), config.leaseReclaimEnabled(), config.timeoutBackstopEnabled(),
+                        config.spawnGrace(), config.nodeLease(), config.killGrace()),
+                executor, events);
+        this.lease = new NodeLease(store, node, dispatcher, active, groups, config.nodeLease(), config.killGrace(),
+                executor, clock, System::nanoTime);
         completion.onSlotFreed(dispatcher::wake);
         reaper.onSlotFreed(dispatcher::wake);
     }
 
-    /** Registers the node and recovers; does not start dispatching (see {@link #startDispatching}). */
+    /**
+     * Registers the node, takes back the jobs of earlier incarnations on this host whose JVM is
+     * gone, and sanitizes; does not start dispatching (see {@link #startDispatching}).
+     */
     public List<RecoveredJob> prepare() {
         store.registerNode(node, clock.instant());
-        List<RecoveredJob> recovered = recovery.recoverEarlierIncarnations(node);
-        recoveredAtStartup = recovered.size();
+        List<NodeIdentity> dead = store.earlierNodesOnHost(node).stream()
+                .filter(n -> !processes.isSameProcessAlive(n.jvmPid(), n.jvmStartedAt(), n.bootId()))
+                .toList();
+        List<RecoveredJob> recovered = List.of();
+        if (!dead.isEmpty()) {
+            recovered = recovery.recover(dead,
+                    "recovered at start-up: the server that ran this job stopped without finishing it").recovered();
+            store.markNodesStopped(dead.stream().map(NodeIdentity::id).toList(), clock.instant());
+            events.record(QueueEvent.RECOVERED_AT_STARTUP, recovered.size());
+        }
         reaper.sanitizeImpossibleQueuedOnce();
         return recovered;
     }
@@ -117,10 +134,12 @@ public final class OrchestratorNode {
     public JobStore store() { return store; }
     public Dispatcher dispatcher() { return dispatcher; }
     public Reaper reaper() { return reaper; }
+    public NodeLease lease() { return lease; }
+    public DeadNodeRecovery recovery() { return recovery; }
     public QueueEvents events() { return events; }
     public ActiveRuns active() { return active; }
 
     public ReaperStatus reaperStatus() {
-        return reaper.status(recoveredAtStartup);
+        return reaper.status(lease.status());
     }
 }

@@ -1,71 +1,78 @@
 package dev.orchestrator.application;
 
-import dev.orchestrator.domain.job.ImpossibleQueuedJob;
-import dev.orchestrator.domain.job.RunningJob;
+import dev.orchestrator.domain.agent.AgentCatalog;
 import dev.orchestrator.domain.node.NodeIdentity;
 import dev.orchestrator.infrastructure.persistence.JobStore;
+import dev.orchestrator.infrastructure.process.ProcessGroups;
 import dev.orchestrator.infrastructure.process.ProcessTable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Keeps the queue honest. One pass ({@link #runOnce()}) never throws and does, in order:
+ * Keeps the queue honest. One pass ({@link #runOnce()}) never throws; one bad row is logged and
+ * counted and the pass goes on. In order, each step with its own kill-switch:
  * <ol>
- * <li>sanitize: heal queued rows that carry run ownership (kill-switch
- *     {@code ORCH_IMPOSSIBLE_QUEUED_SANITIZE_ENABLED});</li>
- * <li>tier-1 liveness of this node's running jobs that no watcher in this JVM follows: a run is
- *     alive only if its pid exists with the recorded start time under the same boot, so a reused
- *     pid never holds a slot; a claim not yet stamped with a pid is left alone for the spawn grace
- *     period, then requeued.</li>
+ * <li>{@link ImpossibleQueuedSanitizer}: heal impossible queued rows first, so nothing after
+ *     (nor the dispatcher) ever sees them;</li>
+ * <li>{@link LivenessCheck}: this node's unwatched runs, judged by pid + start time + boot id;</li>
+ * <li>{@link LeaseReclaimer}: runs of other nodes whose lease expired;</li>
+ * <li>{@link TimeoutBackstop}: this node's runs past their agent's timeout.</li>
  * </ol>
+ * Local facts (this node's processes) come before the cluster-wide lease, and the backstop comes
+ * last so that it only ever kills runs that are really still running.
  */
 public class Reaper {
     private static final Logger LOG = Logger.getLogger(Reaper.class.getName());
 
     /** The reaper's switches and timings. */
-    public record Settings(boolean enabled, boolean sanitizeEnabled, Duration spawnGrace) {
+    public record Settings(boolean enabled, boolean sanitizeEnabled, boolean livenessEnabled,
+                           boolean leaseReclaimEnabled, boolean backstopEnabled, Duration spawnGrace,
+                           Duration lease, Duration killGrace) {
     }
 
     /** What one pass did. */
-    public record Pass(int sanitized, int reapedDeadProcess, int reapedSpawnGrace, int errors) {
+    public record Pass(int sanitized, long reaped, int errors) {
         boolean didWork() {
-            return sanitized + reapedDeadProcess + reapedSpawnGrace + errors > 0;
+            return sanitized + reaped + errors > 0;
         }
     }
 
     private final JobStore store;
-    private final ProcessTable processes;
-    private final ActiveRuns active;
-    private final NodeIdentity node;
-    private final Clock clock;
     private final Settings settings;
+    private final Clock clock;
     private final QueueEvents events;
+    private final ImpossibleQueuedSanitizer sanitizer;
+    private final LivenessCheck liveness;
+    private final LeaseReclaimer leases;
+    private final TimeoutBackstop backstop;
     private volatile Runnable slotFreed = () -> { };
 
     private final AtomicLong ticks = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
-    private final AtomicLong impossibleQueuedTotal = new AtomicLong();
-    private final AtomicReference<ReaperStatus.LastImpossibleQueued> lastImpossible = new AtomicReference<>();
     private volatile Instant lastTickAt;
     private volatile Long lastTickMs;
 
-    public Reaper(JobStore store, ProcessTable processes, ActiveRuns active, NodeIdentity node, Clock clock,
-                  Settings settings, QueueEvents events) {
+    public Reaper(JobStore store, ProcessTable processes, ProcessGroups groups, ActiveRuns active,
+                  RunCompletion completion, DeadNodeRecovery recovery, AgentCatalog agents, NodeIdentity node,
+                  Clock clock, Settings settings, Executor killer, QueueEvents events) {
         this.store = store;
-        this.processes = processes;
-        this.active = active;
-        this.node = node;
-        this.clock = clock;
         this.settings = settings;
+        this.clock = clock;
         this.events = events;
+        this.sanitizer = new ImpossibleQueuedSanitizer(store, clock, events);
+        this.liveness = new LivenessCheck(store, processes, active, completion, agents, node.id(), clock,
+                settings.spawnGrace(), events);
+        this.leases = new LeaseReclaimer(store, recovery, node.id(), settings.lease(), events);
+        this.backstop = new TimeoutBackstop(processes, groups, active, completion, agents, node.id(), clock,
+                settings.killGrace(), killer, events);
     }
 
     public void onSlotFreed(Runnable callback) {
@@ -75,96 +82,77 @@ public class Reaper {
     /** One pass; never throws. */
     public Pass runOnce() {
         if (!settings.enabled()) {
-            return new Pass(0, 0, 0, 0);
+            return new Pass(0, 0, 0);
         }
         long startNanos = System.nanoTime();
         Instant started = clock.instant();
-        int sanitized = 0;
-        int errorsThisPass = 0;
-        try {
-            sanitized = sanitizeImpossibleQueuedOnce();
-        } catch (RuntimeException e) {
-            errorsThisPass++;
-            LOG.log(Level.WARNING, "reaper: sanitize failed", e);
-        }
-        int[] reaped = {0, 0};
-        try {
-            errorsThisPass += tier1(reaped);
-        } catch (RuntimeException e) {
-            errorsThisPass++;
-            LOG.log(Level.WARNING, "reaper: tier-1 liveness pass failed", e);
-        }
-        Pass pass = new Pass(sanitized, reaped[0], reaped[1], errorsThisPass);
+        long reapedBefore = reapedTotal();
+        int[] sanitized = {0};
+        int failures = 0;
+        failures += step("sanitize", settings.sanitizeEnabled(), () -> {
+            sanitized[0] = sanitizer.sanitizeOnce();
+            return 0;
+        });
+        failures += step("liveness", settings.livenessEnabled(), () -> liveness.check(store.runningJobs()));
+        failures += step("lease reclaim", settings.leaseReclaimEnabled(), leases::reclaimOnce);
+        failures += step("timeout backstop", settings.backstopEnabled(), () -> backstop.enforce(store.runningJobs()));
+        Pass pass = new Pass(sanitized[0], reapedTotal() - reapedBefore, failures);
         ticks.incrementAndGet();
-        errors.addAndGet(errorsThisPass);
+        errors.addAndGet(failures);
         lastTickAt = started;
         lastTickMs = Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
         if (pass.didWork()) {
-            LOG.log(Level.INFO, "reaper pass: {0}", pass);
+            LOG.log(Level.INFO, "reaper pass: sanitized {0}, reaped {1}, errors {2} ({3} ms)",
+                    new Object[] {pass.sanitized(), pass.reaped(), pass.errors(), lastTickMs});
         }
-        if (reaped[0] + reaped[1] > 0) {
+        if (pass.reaped() > 0) {
             slotFreed.run();
         }
         return pass;
     }
 
+    /** Runs one step if enabled; its row errors, or 1 if the step itself failed. */
+    private static int step(String name, boolean enabled, IntSupplier body) {
+        if (!enabled) {
+            return 0;
+        }
+        try {
+            return body.getAsInt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "reaper: " + name + " failed; the pass goes on", e);
+            return 1;
+        }
+    }
+
     /** Heals impossible queued rows if the kill-switch allows; returns how many. */
     public int sanitizeImpossibleQueuedOnce() {
-        if (!settings.sanitizeEnabled()) {
-            return 0;
-        }
-        List<ImpossibleQueuedJob> healed = store.sanitizeImpossibleQueued(clock.instant());
-        if (healed.isEmpty()) {
-            return 0;
-        }
-        impossibleQueuedTotal.addAndGet(healed.size());
-        events.record(QueueEvent.IMPOSSIBLE_QUEUED_HEALED, healed.size());
-        lastImpossible.set(new ReaperStatus.LastImpossibleQueued(healed.size(), clock.instant(),
-                healed.stream().map(ImpossibleQueuedJob::id).toList()));
-        LOG.log(Level.WARNING, "healed {0} impossible queued job(s) (queued while carrying run ownership): {1}",
-                new Object[] {healed.size(), healed});
-        return healed.size();
+        return settings.sanitizeEnabled() ? sanitizer.sanitizeOnce() : 0;
     }
 
-    private int tier1(int[] reaped) {
-        int failures = 0;
-        Instant now = clock.instant();
-        for (RunningJob job : store.runningJobs()) {
-            if (!node.id().equals(job.claimedBy()) || active.isWatching(job.id(), job.runId())) {
-                continue;
-            }
-            try {
-                if (job.pid() == null) {
-                    if (job.claimedAt().plus(settings.spawnGrace()).isBefore(now)
-                            && store.reapToQueued(job.id(), job.runId(),
-                            "reaped: no process was started within the spawn grace period of "
-                                    + settings.spawnGrace().toSeconds() + " s", now)) {
-                        reaped[1]++;
-                        events.record(QueueEvent.REAPED_SPAWN_GRACE_EXPIRED);
-                    }
-                } else if (!processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.bootId())) {
-                    String why = processes.startTime(job.pid()).isPresent()
-                            ? "pid " + job.pid() + " now belongs to another process (pid reused)"
-                            : "process " + job.pid() + " is gone";
-                    if (store.finishFailedAttempt(job.id(), job.runId(), null, false,
-                            "reaped: " + why + " and its exit status is unknown", now, now).isPresent()) {
-                        reaped[0]++;
-                        events.record(QueueEvent.REAPED_DEAD_PROCESS);
-                    }
-                }
-            } catch (RuntimeException e) {
-                failures++;
-                LOG.log(Level.WARNING, "reaper: job " + job.id() + " could not be checked; going on", e);
-            }
-        }
-        return failures;
+    private long reapedTotal() {
+        return reapedByReason().values().stream().mapToLong(Long::longValue).sum();
     }
 
-    public ReaperStatus status(long recoveredAtStartup) {
+    private Map<String, Long> reapedByReason() {
         Map<String, Long> reaped = new LinkedHashMap<>();
         reaped.put("dead_process", events.count(QueueEvent.REAPED_DEAD_PROCESS));
+        reaped.put("pid_reused", events.count(QueueEvent.REAPED_PID_REUSED));
         reaped.put("spawn_grace_expired", events.count(QueueEvent.REAPED_SPAWN_GRACE_EXPIRED));
-        return new ReaperStatus(settings.enabled(), settings.sanitizeEnabled(), lastTickAt, lastTickMs, ticks.get(),
-                errors.get(), impossibleQueuedTotal.get(), lastImpossible.get(), reaped, recoveredAtStartup);
+        reaped.put("lease_expired", events.count(QueueEvent.REAPED_LEASE_EXPIRED));
+        reaped.put("timeout", events.count(QueueEvent.REAPED_TIMEOUT));
+        return reaped;
+    }
+
+    public ReaperStatus status(NodeLease.Status lease) {
+        Map<String, Boolean> enabled = new LinkedHashMap<>();
+        enabled.put("reaper", settings.enabled());
+        enabled.put("sanitize", settings.enabled() && settings.sanitizeEnabled());
+        enabled.put("liveness", settings.enabled() && settings.livenessEnabled());
+        enabled.put("lease_reclaim", settings.enabled() && settings.leaseReclaimEnabled());
+        enabled.put("timeout_backstop", settings.enabled() && settings.backstopEnabled());
+        return new ReaperStatus(enabled, lastTickAt, lastTickMs, ticks.get(), errors.get(), sanitizer.total(),
+                sanitizer.last(), reapedByReason(), events.count(QueueEvent.ORPHANS_KILLED),
+                events.count(QueueEvent.FINISHED_FROM_EXIT_FILE), events.count(QueueEvent.RECOVERED_AT_STARTUP),
+                lease);
     }
 }

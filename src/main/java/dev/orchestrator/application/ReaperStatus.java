@@ -4,10 +4,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** What the reaper has done since this node started; shown in {@code GET /api/queue}. */
+/** What the reaper (and this node's lease) has done since this node started; {@code GET /api/queue}. */
 public record ReaperStatus(
-        boolean enabled,
-        boolean impossibleQueuedSanitizeEnabled,
+        Map<String, Boolean> enabled,
         Instant lastTickAt,
         Long lastTickMs,
         long ticksTotal,
@@ -15,7 +14,10 @@ public record ReaperStatus(
         long impossibleQueuedTotal,
         LastImpossibleQueued lastImpossibleQueued,
         Map<String, Long> reapedTotal,
-        long recoveredAtStartup) {
+        long orphansKilledTotal,
+        long finishedFromExitFileTotal,
+        long recoveredAtStartup,
+        NodeLease.Status node) {
 
     /** The last batch of impossible queued rows the sanitizer healed. */
     public record LastImpossibleQueued(int count, Instant at, List<Long> jobIds) {

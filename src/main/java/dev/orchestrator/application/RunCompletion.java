@@ -1,10 +1,8 @@
 package dev.orchestrator.application;
 
 import dev.orchestrator.domain.agent.AgentDefinition;
-import dev.orchestrator.domain.job.ClaimedJob;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.Ownership;
-import dev.orchestrator.domain.run.RunStart;
 import dev.orchestrator.infrastructure.persistence.JobStore;
 import dev.orchestrator.infrastructure.persistence.RunFilesLayout;
 import java.time.Clock;
@@ -15,8 +13,9 @@ import java.util.logging.Logger;
 
 /**
  * Finishes a run from its exit status with one fenced transition: done, transient requeue with
- * back-off, requeue after a failed attempt, or failed. A run that lost its job meanwhile changes
- * nothing and is recorded as superseded.
+ * back-off, requeue after a failed attempt, or failed. The same rules serve the in-JVM watcher, the
+ * reaper and recovery (which read the status from the run's exit file). A run that lost its job
+ * meanwhile changes nothing and is recorded as superseded.
  */
 public class RunCompletion {
     private static final Logger LOG = Logger.getLogger(RunCompletion.class.getName());
@@ -46,52 +45,53 @@ public class RunCompletion {
         shuttingDown = true;
     }
 
-    /** The process of {@code run} exited with {@code exitCode}. */
-    public void onExit(ClaimedJob job, RunStart run, AgentDefinition agent, int exitCode) {
+    /** The watched process of {@code run} exited with {@code exitCode}. */
+    void onExit(RunRef run, AgentDefinition agent, int exitCode) {
         try {
-            finish(job, run, agent, exitCode);
+            Optional<String> terminated = active.terminationReason(run.jobId(), run.runId());
+            if (shuttingDown) {
+                abandon(run.jobId(), run.runId(), exitCode, "node shut down while the run was in progress; requeued");
+            } else if (terminated.isPresent()) {
+                failedAttempt(run, exitCode, false, terminated.get() + " (exit code " + exitCode + ")");
+            } else {
+                finish(run, agent, exitCode, "");
+            }
+        } catch (RuntimeException e) {
+            // e.g. the database is unreachable: the job stays running; the reaper finishes it later
+            // from the run's exit file
+            LOG.log(Level.WARNING, "job " + run.jobId() + " run " + run.runId() + ": exit " + exitCode
+                    + " could not be recorded now; the reaper will finish the run from its exit file", e);
         } finally {
-            active.remove(job.id(), run.runId());
+            active.remove(run.jobId(), run.runId());
             slotFreed.run();
-        }
-    }
-
-    private void finish(ClaimedJob job, RunStart run, AgentDefinition agent, int exitCode) {
-        Instant now = clock.instant();
-        if (shuttingDown) {
-            abandon(job.id(), run.runId(), exitCode, "node shut down while the run was in progress; requeued");
-            return;
-        }
-        switch (ExitPolicy.classify(agent, exitCode)) {
-            case SUCCEEDED -> {
-                Ownership o = store.finishDone(job.id(), run.runId(), exitCode, now);
-                report(o, job, run, QueueEvent.SUCCEEDED, "done");
-            }
-            case TRANSIENT -> {
-                Instant at = now.plus(backoff.delayAfter(job.transientAttempts()));
-                String error = "transient exit code " + exitCode + tail(run) + "; retry after " + at;
-                Ownership o = store.requeueTransient(job.id(), run.runId(), exitCode, error, at, now);
-                report(o, job, run, QueueEvent.TRANSIENT_REQUEUED, error);
-            }
-            case FAILED_ATTEMPT -> {
-                String error = "exit code " + exitCode + tail(run);
-                failedAttempt(job, run, exitCode, false, error);
-            }
         }
     }
 
     /** The process could not be started: a failed attempt without an exit status. */
-    public void onLaunchFailure(ClaimedJob job, RunStart run, String reason) {
+    void onLaunchFailure(RunRef run, String reason) {
         try {
-            failedAttempt(job, run, null, true, "launch failed: " + reason);
+            failedAttempt(run, null, true, "launch failed: " + reason);
         } finally {
-            active.remove(job.id(), run.runId());
+            active.remove(run.jobId(), run.runId());
             slotFreed.run();
         }
     }
 
+    /**
+     * Finishes an unwatched run from an exit status read from its exit file, exactly as the watcher
+     * would have. {@code context} says how it was found. Returns false if the run had lost its job.
+     */
+    boolean finishFromExitStatus(RunRef run, AgentDefinition agent, int exitCode, String context) {
+        return finish(run, agent, exitCode, " (" + context + ")");
+    }
+
+    /** Finishes an unwatched run whose exit status is unknown: a failed attempt. */
+    boolean failUnknown(RunRef run, String error) {
+        return failedAttempt(run, null, false, error);
+    }
+
     /** The run was given up by this node (shutdown): requeue without counting an attempt. */
-    public void abandon(long jobId, long runId, Integer exitCode, String error) {
+    void abandon(long jobId, long runId, Integer exitCode, String error) {
         Ownership o = store.requeueAbandoned(jobId, runId, exitCode, error, clock.instant());
         if (o.owned()) {
             events.record(QueueEvent.ABANDONED);
@@ -99,41 +99,68 @@ public class RunCompletion {
         }
     }
 
-    private void failedAttempt(ClaimedJob job, RunStart run, Integer exitCode, boolean launch, String error) {
+    private boolean finish(RunRef run, AgentDefinition agent, int exitCode, String context) {
         Instant now = clock.instant();
-        Optional<JobStatus> next = store.finishFailedAttempt(job.id(), run.runId(), exitCode, launch, error, now, now);
+        switch (ExitPolicy.classify(agent, exitCode)) {
+            case SUCCEEDED -> {
+                return report(store.finishDone(run.jobId(), run.runId(), exitCode, now), run, QueueEvent.SUCCEEDED,
+                        "done" + context);
+            }
+            case TRANSIENT -> {
+                Instant at = now.plus(backoff.delayAfter(run.transientAttempts()));
+                String error = "transient exit code " + exitCode + tail(run) + "; retry after " + at + context;
+                return report(store.requeueTransient(run.jobId(), run.runId(), exitCode, error, at, now), run,
+                        QueueEvent.TRANSIENT_REQUEUED, error);
+            }
+            default -> {
+                return failedAttempt(run, exitCode, false, "exit code " + exitCode + tail(run) + context);
+            }
+        }
+    }
+
+    private boolean failedAttempt(RunRef run, Integer exitCode, boolean launch, String error) {
+        Instant now = clock.instant();
+        Optional<JobStatus> next = store.finishFailedAttempt(run.jobId(), run.runId(), exitCode, launch, error, now,
+                now);
         if (launch) {
             events.record(QueueEvent.LAUNCH_FAILED);
         }
         if (next.isEmpty()) {
-            lost(job, run);
-        } else if (next.get() == JobStatus.FAILED) {
+            lost(run);
+            return false;
+        }
+        if (next.get() == JobStatus.FAILED) {
             events.record(QueueEvent.FAILED);
             LOG.log(Level.INFO, "job {0} run {1} failed for good after attempt {2}/{3}: {4}",
-                    new Object[] {job.id(), run.runId(), job.attempts() + 1, job.maxAttempts(), error});
+                    new Object[] {run.jobId(), run.runId(), run.attempts() + 1, run.maxAttempts(), error});
         } else {
             events.record(QueueEvent.RETRIED);
             LOG.log(Level.INFO, "job {0} run {1} failed attempt {2}/{3}, requeued: {4}",
-                    new Object[] {job.id(), run.runId(), job.attempts() + 1, job.maxAttempts(), error});
+                    new Object[] {run.jobId(), run.runId(), run.attempts() + 1, run.maxAttempts(), error});
         }
+        return true;
     }
 
-    private void report(Ownership o, ClaimedJob job, RunStart run, QueueEvent event, String what) {
+    private boolean report(Ownership o, RunRef run, QueueEvent event, String what) {
         if (o.owned()) {
             events.record(event);
-            LOG.log(Level.FINE, "job {0} run {1}: {2}", new Object[] {job.id(), run.runId(), what});
-        } else {
-            lost(job, run);
+            LOG.log(Level.FINE, "job {0} run {1}: {2}", new Object[] {run.jobId(), run.runId(), what});
+            return true;
         }
+        lost(run);
+        return false;
     }
 
-    private void lost(ClaimedJob job, RunStart run) {
+    private void lost(RunRef run) {
         events.record(QueueEvent.OWNERSHIP_LOST);
         LOG.log(Level.WARNING, "job {0}: run {1} ended after the job was taken from it (reaped, recovered or "
-                + "cancelled); the job was left as it is", new Object[] {job.id(), run.runId()});
+                + "cancelled); the job was left as it is", new Object[] {run.jobId(), run.runId()});
     }
 
-    private static String tail(RunStart run) {
+    private static String tail(RunRef run) {
+        if (run.runDir() == null) {
+            return "";
+        }
         String last = LogTail.lastLine(run.runDir().resolve(RunFilesLayout.LOG_FILE));
         return last.isEmpty() ? "" : " (last output: " + last + ")";
     }

@@ -88,7 +88,7 @@ public class RunStarter {
         } catch (LaunchException | RuntimeException e) {
             LOG.log(Level.WARNING, "job {0} run {1}: launch failed: {2}",
                     new Object[] {job.id(), run.runId(), e.getMessage()});
-            completion.onLaunchFailure(job, run, e.getMessage());
+            completion.onLaunchFailure(RunRef.of(job, run), e.getMessage());
             return;
         }
         active.add(new ActiveRuns.ActiveRun(job.id(), run.runId(), process));
@@ -108,7 +108,7 @@ public class RunStarter {
         } finally {
             AgentDefinition a = agent;
             process.process().onExit().thenAcceptAsync(
-                    p -> completion.onExit(job, run, a, p.exitValue()), completionExecutor);
+                    p -> completion.onExit(RunRef.of(job, run), a, p.exitValue()), completionExecutor);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.orchestrator.application;
 
+import dev.orchestrator.testing.NodeHarness;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -253,15 +255,17 @@ class OrchestratorNodeTest {
         Process unrelated = new ProcessBuilder("sleep", "300").start();
         try {
             long wedged = TestJobs.running(h.f.ds, "n1", Instant.now()).runId(759L).pid(unrelated.pid()).insert();
-            h.f.db.execute("INSERT INTO agent_runs (job_id, attempt, node_id, host, boot_id, pid, process_started_at,"
-                    + " started_at, log_path) OVERRIDING SYSTEM VALUE VALUES (" + wedged + ", 1, 'n1', 'test-host', '"
+            h.f.db.execute("INSERT INTO agent_runs (id, job_id, attempt, node_id, host, boot_id, pid, "
+                    + "process_started_at, started_at, log_path) OVERRIDING SYSTEM VALUE VALUES (759, " + wedged
+                    + ", 1, 'n1', 'test-host', '"
                     + h.node.node().bootId() + "', " + unrelated.pid() + ", '2020-01-01T00:00:00Z', now(), '/tmp/x')");
             long waiting = h.f.job().agent("ok").insert();
             assertThat(h.node.dispatcher().drain()).as("the slot is held").isZero();
 
             Reaper.Pass pass = h.node.reaper().runOnce();
 
-            assertThat(pass.reapedDeadProcess()).isEqualTo(1);
+            assertThat(pass.reaped()).isEqualTo(1);
+            assertThat(h.node.reaperStatus().reapedTotal()).containsEntry("pid_reused", 1L);
             assertThat(unrelated.isAlive()).as("the unrelated process is not touched").isTrue();
             assertThat(job(wedged).get("status")).isEqualTo("queued");
             assertThat((String) job(wedged).get("error")).contains("pid reused");

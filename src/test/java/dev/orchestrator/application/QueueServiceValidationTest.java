@@ -1,5 +1,7 @@
 package dev.orchestrator.application;
 
+import dev.orchestrator.testing.NodeHarness;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -16,6 +16,9 @@ import java.util.Set;
  */
 public record AgentDefinition(String name, List<String> command, Duration timeout, Map<String, String> env,
                               Set<Integer> transientExitCodes) {
+    /** timeout_seconds when the agents file gives none. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(1);
+
     public AgentDefinition {
         Objects.requireNonNull(name, "name");
         command = List.copyOf(command);

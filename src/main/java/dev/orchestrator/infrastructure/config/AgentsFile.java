@@ -34,7 +34,6 @@ import java.util.regex.Pattern;
 public final class AgentsFile {
     static final Pattern AGENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final Set<String> AGENT_KEYS = Set.of("command", "timeout_seconds", "env", "transient_exit_codes");
-    static final long DEFAULT_TIMEOUT_SECONDS = 3600;
 
     private AgentsFile() {
     }
@@ -99,7 +98,7 @@ public final class AgentsFile {
     private static Duration timeout(JsonObject spec, String at) {
         JsonValue v = spec.get("timeout_seconds");
         if (v == null) {
-            return Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS);
+            return AgentDefinition.DEFAULT_TIMEOUT;
         }
         if (!(v instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1) {
             throw new ConfigurationException(at + ".timeout_seconds: expected a whole number of seconds >= 1");

@@ -20,7 +20,12 @@ public record OrchestratorConfig(
         boolean reaperEnabled,
         Duration reaperInterval,
         boolean impossibleQueuedSanitizeEnabled,
-        Duration spawnGrace) {
+        boolean livenessCheckEnabled,
+        boolean leaseReclaimEnabled,
+        boolean timeoutBackstopEnabled,
+        Duration spawnGrace,
+        Duration nodeHeartbeat,
+        Duration nodeLease) {
 
     public static final int DEFAULT_MAX_CONCURRENCY = 1;
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -36,6 +41,13 @@ public record OrchestratorConfig(
             throw new ConfigurationException("ORCH_TRANSIENT_BACKOFF_MAX_SECONDS=" + max.toSeconds()
                     + " is below ORCH_TRANSIENT_BACKOFF_BASE_SECONDS=" + base.toSeconds());
         }
+        Duration heartbeat = s.seconds("ORCH_NODE_HEARTBEAT_SECONDS", 10, 1, 3600);
+        Duration lease = s.seconds("ORCH_NODE_LEASE_SECONDS", 120, 3, 86_400);
+        if (lease.compareTo(heartbeat.multipliedBy(3)) < 0) {
+            throw new ConfigurationException("ORCH_NODE_LEASE_SECONDS=" + lease.toSeconds()
+                    + " must be at least 3 x ORCH_NODE_HEARTBEAT_SECONDS=" + heartbeat.toSeconds()
+                    + " (a node fences itself after two thirds of its lease without a heartbeat)");
+        }
         return new OrchestratorConfig(
                 dataDir,
                 reposDir,
@@ -50,7 +62,12 @@ public record OrchestratorConfig(
                 s.flag("ORCH_REAPER_ENABLED", true),
                 s.seconds("ORCH_REAPER_INTERVAL_SECONDS", 10, 1, 3600),
                 s.flag("ORCH_IMPOSSIBLE_QUEUED_SANITIZE_ENABLED", true),
-                s.seconds("ORCH_SPAWN_GRACE_SECONDS", 60, 1, 3600));
+                s.flag("ORCH_LIVENESS_CHECK_ENABLED", true),
+                s.flag("ORCH_LEASE_RECLAIM_ENABLED", true),
+                s.flag("ORCH_TIMEOUT_BACKSTOP_ENABLED", true),
+                s.seconds("ORCH_SPAWN_GRACE_SECONDS", 60, 1, 3600),
+                heartbeat,
+                lease);
     }
 
     public Path runsDir() {

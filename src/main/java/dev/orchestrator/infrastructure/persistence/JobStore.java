@@ -4,7 +4,6 @@ import dev.orchestrator.domain.job.ClaimedJob;
 import dev.orchestrator.domain.job.ImpossibleQueuedJob;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.Ownership;
-import dev.orchestrator.domain.job.RecoveredJob;
 import dev.orchestrator.domain.job.RunningJob;
 import dev.orchestrator.domain.node.NodeIdentity;
 import dev.orchestrator.domain.run.RunOutcome;
@@ -223,36 +222,6 @@ public class JobStore {
         });
     }
 
-    /**
-     * Restart recovery: running jobs claimed by any of {@code deadNodeIds} count a failed attempt and
-     * are requeued with ownership cleared (or failed when out of attempts); their runs are closed.
-     */
-    public List<RecoveredJob> recoverRunningOf(Collection<String> deadNodeIds, String error, Instant now) {
-        if (deadNodeIds.isEmpty()) {
-            return List.of();
-        }
-        return tx.inTransaction(c -> {
-            List<RecoveredJob> recovered = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(QueueSql.RECOVER_RUNNING_OF_NODES)) {
-                ps.setArray(1, c.createArrayOf("text", deadNodeIds.toArray()));
-                bindFrom(ps, 2, ts(now), ts(now), error, ts(now));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        recovered.add(new RecoveredJob(rs.getLong(1), nullableLong(rs, 2),
-                                JobStatus.fromDb(rs.getString(3))));
-                    }
-                }
-            }
-            for (RecoveredJob r : recovered) {
-                if (r.runId() != null) {
-                    closeRun(c, r.runId(), now, null,
-                            r.status() == JobStatus.FAILED ? RunOutcome.FAILED : RunOutcome.ABANDONED, error);
-                }
-            }
-            return recovered;
-        });
-    }
-
     /** Queued rows that carry run ownership (should be none: the CHECK constraint forbids them). */
     public List<ImpossibleQueuedJob> findImpossibleQueued() {
         return tx.inTransaction(c -> readImpossible(c, QueueSql.FIND_IMPOSSIBLE_QUEUED, null));
@@ -269,8 +238,11 @@ public class JobStore {
             try (PreparedStatement ps = c.prepareStatement(QueueSql.RUNNING_JOBS);
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    String log = rs.getString(13);
+                    Path runDir = log == null || log.isEmpty() ? null : Path.of(log).getParent();
                     out.add(new RunningJob(rs.getLong(1), rs.getString(2), rs.getString(3), instant(rs, 4),
-                            nullableLong(rs, 5), nullableLong(rs, 6), rs.getString(7), instant(rs, 8)));
+                            rs.getInt(5), rs.getInt(6), rs.getInt(7), nullableLong(rs, 8), nullableLong(rs, 9),
+                            rs.getString(10), instant(rs, 11), instant(rs, 12), runDir));
                 }
             }
             return out;
@@ -296,6 +268,18 @@ public class JobStore {
         });
     }
 
+    /** The job's status word, or null if there is no such job. */
+    public String statusOf(long jobId) {
+        return tx.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.STATUS_OF)) {
+                ps.setLong(1, jobId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
+    }
+
     /** The earliest time after {@code now} at which a backed-off queued job becomes claimable. */
     public Optional<Instant> nextAvailableAt(Instant now) {
         return tx.inTransaction(c -> {
@@ -313,7 +297,7 @@ public class JobStore {
 
     public void registerNode(NodeIdentity node, Instant now) {
         tx.inTransaction(c -> update(c, QueueSql.REGISTER_NODE, node.id(), node.host(), node.bootId(),
-                node.jvmPid(), ts(node.jvmStartedAt()), ts(now), ts(now)));
+                node.jvmPid(), ts(node.jvmStartedAt()), ts(now)));
     }
 
     /** Earlier incarnations on this node's host that never recorded a clean stop. */
@@ -331,6 +315,39 @@ public class JobStore {
             }
             return nodes;
         });
+    }
+
+    /** This node's heartbeat; LOST when another node has fenced it (reclaimed its lease). */
+    public Ownership heartbeat(String nodeId) {
+        return tx.inTransaction(c -> Ownership.fromRowCount(update(c, QueueSql.HEARTBEAT, nodeId)));
+    }
+
+    /** Un-fences this node after it has killed the runs that were reclaimed from it. */
+    public void rejoin(String nodeId) {
+        tx.inTransaction(c -> update(c, QueueSql.REJOIN, nodeId));
+    }
+
+    /** Other live-looking nodes whose last heartbeat is older than {@code lease} (database clock). */
+    public List<NodeIdentity> expiredNodes(String selfId, java.time.Duration lease) {
+        return tx.inTransaction(c -> {
+            List<NodeIdentity> nodes = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.EXPIRED_NODES)) {
+                bind(ps, selfId, (double) lease.toSeconds());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        nodes.add(new NodeIdentity(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                                instant(rs, 5)));
+                    }
+                }
+            }
+            return nodes;
+        });
+    }
+
+    /** Marks an expired node stopped; true only for the one caller that did it. */
+    public boolean fenceExpiredNode(String nodeId, java.time.Duration lease) {
+        return tx.inTransaction(c -> Ownership.fromRowCount(
+                update(c, QueueSql.FENCE_EXPIRED_NODE, nodeId, (double) lease.toSeconds())).owned());
     }
 
     public void markNodesStopped(Collection<String> nodeIds, Instant now) {

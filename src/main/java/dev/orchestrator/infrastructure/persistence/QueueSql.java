@@ -119,32 +119,6 @@ final class QueueSql {
             RETURNING run_id
             """; // finished_at(now), error, updated_at(now), id, run_id-or-null, run_id-or-null (run_id is kept)
 
-    /**
-     * Restart recovery: every running job claimed by one of the given (dead) nodes counts a failed
-     * attempt and is requeued with ownership cleared, or failed when out of attempts.
-     */
-    static final String RECOVER_RUNNING_OF_NODES = """
-            WITH victims AS (
-                SELECT id, run_id AS old_run_id FROM jobs
-                 WHERE status = 'running' AND claimed_by = ANY (?)
-                 FOR UPDATE)
-            UPDATE jobs j SET
-                   attempts     = j.attempts + 1,
-                   status       = CASE WHEN j.attempts + 1 >= j.max_attempts THEN 'failed' ELSE 'queued' END,
-                   run_id       = CASE WHEN j.attempts + 1 >= j.max_attempts THEN j.run_id END,
-                   pid          = CASE WHEN j.attempts + 1 >= j.max_attempts THEN j.pid END,
-                   started_at   = CASE WHEN j.attempts + 1 >= j.max_attempts THEN j.started_at END,
-                   claimed_by   = CASE WHEN j.attempts + 1 >= j.max_attempts THEN j.claimed_by END,
-                   finished_at  = CASE WHEN j.attempts + 1 >= j.max_attempts THEN CAST(? AS timestamptz) END,
-                   available_at = CASE WHEN j.attempts + 1 >= j.max_attempts THEN j.available_at
-                                       ELSE CAST(? AS timestamptz) END,
-                   error        = ?,
-                   updated_at   = ?
-              FROM victims v
-             WHERE j.id = v.id AND j.status = 'running'
-            RETURNING j.id, v.old_run_id, j.status
-            """; // node ids (text[]), finished_at(now), available_at(now), error, updated_at(now)
-
     /** Closes an open run row with how it ended. Never reopens or rewrites a closed run. */
     static final String CLOSE_RUN = """
             UPDATE agent_runs SET finished_at = ?, exit_code = ?, outcome = ?, error = ?
@@ -172,11 +146,14 @@ final class QueueSql {
             """; // updated_at(now)
 
     static final String RUNNING_JOBS = """
-            SELECT j.id, j.agent, j.claimed_by, j.started_at, j.run_id, j.pid, r.boot_id, r.process_started_at
+            SELECT j.id, j.agent, j.claimed_by, j.started_at, j.attempts, j.max_attempts, j.transient_attempts,
+                   j.run_id, j.pid, r.boot_id, r.process_started_at, r.started_at, r.log_path
               FROM jobs j LEFT JOIN agent_runs r ON r.id = j.run_id
              WHERE j.status = 'running'
              ORDER BY j.id
             """;
+
+    static final String STATUS_OF = "SELECT status FROM jobs WHERE id = ?"; // id
 
     static final String STATUS_COUNTS = "SELECT status, count(*) FROM jobs GROUP BY status";
 
@@ -186,13 +163,36 @@ final class QueueSql {
 
     static final String REGISTER_NODE = """
             INSERT INTO nodes (id, host, boot_id, jvm_pid, jvm_started_at, started_at, heartbeat_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """; // id, host, boot_id, jvm_pid, jvm_started_at, started_at(now), heartbeat_at(now)
+            VALUES (?, ?, ?, ?, ?, ?, now())
+            """; // id, host, boot_id, jvm_pid, jvm_started_at, started_at(now); heartbeat on the database clock
 
     static final String EARLIER_NODES_ON_HOST = """
             SELECT id, host, boot_id, jvm_pid, jvm_started_at FROM nodes
              WHERE host = ? AND id <> ? AND stopped_at IS NULL
             """; // host, own id
+
+    /** A node's heartbeat, on the database clock. 0 rows: the node was fenced (its lease was reclaimed). */
+    static final String HEARTBEAT = """
+            UPDATE nodes SET heartbeat_at = now() WHERE id = ? AND stopped_at IS NULL
+            """; // id
+
+    /** A fenced node that has killed its runs comes back under the same id. */
+    static final String REJOIN = """
+            UPDATE nodes SET stopped_at = NULL, heartbeat_at = now() WHERE id = ?
+            """; // id
+
+    /** Other nodes whose lease expired (database clock). */
+    static final String EXPIRED_NODES = """
+            SELECT id, host, boot_id, jvm_pid, jvm_started_at FROM nodes
+             WHERE stopped_at IS NULL AND id <> ? AND heartbeat_at < now() - make_interval(secs => ?)
+             ORDER BY id
+            """; // own id, lease seconds
+
+    /** Fences an expired node; exactly one reclaimer wins (row count 1). */
+    static final String FENCE_EXPIRED_NODE = """
+            UPDATE nodes SET stopped_at = now()
+             WHERE id = ? AND stopped_at IS NULL AND heartbeat_at < now() - make_interval(secs => ?)
+            """; // id, lease seconds
 
     static final String MARK_NODES_STOPPED = """
             UPDATE nodes SET stopped_at = ? WHERE id = ANY (?) AND stopped_at IS NULL

@@ -17,9 +17,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Triggers the reaper every ORCH_REAPER_INTERVAL_SECONDS with a non-persistent EJB timer (the
- * queue's state lives in PostgreSQL; missed ticks are not replayed). Only a trigger: the work is
- * {@code Reaper.runOnce()}, which never throws.
+ * Non-persistent EJB timers (the queue's state lives in PostgreSQL; missed ticks are not replayed):
+ * the reaper every ORCH_REAPER_INTERVAL_SECONDS and this node's heartbeat every
+ * ORCH_NODE_HEARTBEAT_SECONDS. Only triggers: {@code Reaper.runOnce()} and
+ * {@code NodeLease.heartbeat()} never throw.
  */
 @Singleton
 @Startup
@@ -33,19 +34,28 @@ public class ReaperTimer {
     @Inject
     Bootstrap bootstrap;
 
+    private static final String REAPER = "orchestrator-reaper";
+    private static final String HEARTBEAT = "orchestrator-heartbeat";
+
     @PostConstruct
     void schedule() {
-        long interval = bootstrap.config().reaperInterval().toMillis();
-        timers.createIntervalTimer(interval, interval, new TimerConfig("orchestrator-reaper", false));
+        long reaper = bootstrap.config().reaperInterval().toMillis();
+        timers.createIntervalTimer(reaper, reaper, new TimerConfig(REAPER, false));
+        long heartbeat = bootstrap.config().nodeHeartbeat().toMillis();
+        timers.createIntervalTimer(heartbeat, heartbeat, new TimerConfig(HEARTBEAT, false));
     }
 
     @Timeout
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     void tick(Timer timer) {
         try {
-            bootstrap.node().reaper().runOnce();
+            if (HEARTBEAT.equals(timer.getInfo())) {
+                bootstrap.node().lease().heartbeat();
+            } else {
+                bootstrap.node().reaper().runOnce();
+            }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "reaper tick failed", e);
+            LOG.log(Level.WARNING, timer.getInfo() + " tick failed", e);
         }
     }
 }

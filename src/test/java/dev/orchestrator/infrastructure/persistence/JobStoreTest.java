@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.orchestrator.domain.job.ClaimedJob;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.Ownership;
-import dev.orchestrator.domain.job.RecoveredJob;
 import dev.orchestrator.domain.run.RunStart;
 import dev.orchestrator.testing.QueueFixture;
 import dev.orchestrator.testing.TestJobs;
@@ -182,25 +181,6 @@ class JobStoreTest {
         assertThat(r.get("process_started_at")).isEqualTo(processStart);
         assertThat(r.get("log_path")).isEqualTo("/tmp/orch-test-runs/" + run.runId() + "/output.log");
         assertThat(TestJobs.row(f.ds, c.id()).get("pid")).isEqualTo(4321L);
-    }
-
-    @Test
-    void recovery_takes_back_only_the_jobs_of_dead_nodes_and_counts_the_attempt() {
-        long dead = TestJobs.running(f.ds, "dead-node", f.clock.instant()).runId(1L).pid(10L).insert();
-        long exhausted = TestJobs.running(f.ds, "dead-node", f.clock.instant()).runId(2L).pid(11L)
-                .attempts(1).maxAttempts(2).insert();
-        long alive = TestJobs.running(f.ds, "live-node", f.clock.instant()).runId(3L).pid(12L).insert();
-
-        List<RecoveredJob> recovered = store.recoverRunningOf(List.of("dead-node"), "node died", f.clock.instant());
-
-        assertThat(recovered).extracting(RecoveredJob::id).containsExactlyInAnyOrder(dead, exhausted);
-        Map<String, Object> requeued = TestJobs.row(f.ds, dead);
-        assertThat(requeued.get("status")).isEqualTo("queued");
-        assertThat(requeued.get("attempts")).isEqualTo(1);
-        assertThat(requeued.get("pid")).isNull();
-        assertThat(TestJobs.row(f.ds, exhausted).get("status")).isEqualTo("failed");
-        assertThat(TestJobs.row(f.ds, exhausted).get("run_id")).isEqualTo(2L);
-        assertThat(TestJobs.row(f.ds, alive).get("status")).isEqualTo("running");
     }
 
     @Test

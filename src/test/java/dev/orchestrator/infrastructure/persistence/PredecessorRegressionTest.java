@@ -2,16 +2,14 @@ package dev.orchestrator.infrastructure.persistence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.orchestrator.application.ActiveRuns;
-import dev.orchestrator.application.QueueEvents;
+import dev.orchestrator.application.OrchestratorNode;
 import dev.orchestrator.application.Reaper;
 import dev.orchestrator.application.ReaperStatus;
 import dev.orchestrator.domain.job.ClaimedJob;
 import dev.orchestrator.domain.job.ImpossibleQueuedJob;
 import dev.orchestrator.domain.job.JobStatus;
-import dev.orchestrator.domain.job.RecoveredJob;
 import dev.orchestrator.domain.run.RunStart;
-import dev.orchestrator.infrastructure.process.ProcessTable;
+import dev.orchestrator.testing.NodeHarness;
 import dev.orchestrator.testing.QueueFixture;
 import dev.orchestrator.testing.TestJobs;
 import java.nio.file.Path;
@@ -23,24 +21,28 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The predecessor's ORCH-126 regression tests (TC-01..TC-10, see shared/reference), ported to this
  * design on real PostgreSQL. Mapping of the predecessor's data-layer calls:
  * <ul>
- * <li>{@code requeue_running_jobs()} -> {@link JobStore#recoverRunningOf} (restart recovery of dead nodes)</li>
+ * <li>{@code requeue_running_jobs()} -> {@link OrchestratorNode#prepare()} (restart recovery of dead incarnations)</li>
  * <li>{@code mark_job(id, 'queued', run_id, error)} -> {@link JobStore#finishFailedAttempt} with attempts left</li>
  * <li>{@code mark_job_transient(id, secs, error)} -> {@link JobStore#requeueTransient}</li>
  * <li>{@code reap_running_job(id, 'queued', run_id, error)} -> {@link JobStore#reapToQueued}</li>
  * <li>{@code claim_next_job()} -> {@link JobStore#claimNext}</li>
  * <li>{@code mark_job(id, 'done'|'failed', run_id)} -> {@link JobStore#finishDone} / {@link JobStore#reapToFailed}</li>
  * <li>{@code find_impossible_queued_jobs} / {@code sanitize_impossible_queued} -> same names on {@link JobStore}</li>
- * <li>{@code JobReaper.reap_once} / {@code sanitize_impossible_queued_once} -> {@link Reaper}</li>
+ * <li>{@code JobReaper.reap_once} / {@code sanitize_impossible_queued_once} -> {@link Reaper} of a whole node</li>
  * </ul>
  * Rows the schema's CHECK constraint forbids (TC-05, TC-08, TC-09) are seeded with the constraint
  * lifted, exactly the situation the sanitizer and the clean claim exist for.
  */
 class PredecessorRegressionTest {
+    @TempDir
+    Path tmp;
+
     private QueueFixture f;
     private JobStore store;
 
@@ -63,13 +65,19 @@ class PredecessorRegressionTest {
 
     @Test
     @DisplayName("TC-01 (mandatory regression): restart recovery clears stale run ownership")
-    void tc01_requeue_running_clears_stale_ownership() {
+    void tc01_requeue_running_clears_stale_ownership() throws Exception {
+        // the incident's row, left by an earlier server incarnation on this host whose JVM is gone
+        f.db.execute("INSERT INTO nodes (id, host, boot_id, jvm_pid, jvm_started_at, started_at, heartbeat_at) "
+                + "VALUES ('dead-node', 'test-host', 'old-boot', 35, now(), now(), now())");
         long jid = TestJobs.running(f.ds, "dead-node", Instant.parse("2026-06-17T10:00:00Z"))
                 .runId(759L).pid(35L).insert();
 
-        List<RecoveredJob> n = store.recoverRunningOf(List.of("dead-node"), "recovered", f.clock.instant());
+        long n;
+        try (NodeHarness h = new NodeHarness(tmp, f)) {
+            n = h.start("new-node").reaperStatus().recoveredAtStartup(); // start() runs the restart recovery
+        }
 
-        assertThat(n).hasSize(1);
+        assertThat(n).isEqualTo(1);
         Map<String, Object> r = row(jid);
         assertThat(r.get("status")).isEqualTo("queued");
         assertOwnsNoRun(r);
@@ -155,12 +163,15 @@ class PredecessorRegressionTest {
     @Test
     @DisplayName("TC-07: the reaper leaves a freshly claimed running job without a pid alone")
     void tc07_reaper_skips_pid_null_fresh_running() {
-        long jid = TestJobs.running(f.ds, f.node.id(), f.clock.instant()).insert();
-        Reaper reaper = reaper(true, true);
+        try (NodeHarness h = new NodeHarness(tmp, f)) {
+            h.settings.put("ORCH_LEASE_RECLAIM_ENABLED", "false");
+            Reaper reaper = h.start("n1").reaper();
+            long jid = TestJobs.running(f.ds, "n1", h.now()).insert();
 
-        reaper.runOnce();
+            reaper.runOnce();
 
-        assertThat(row(jid).get("status")).isEqualTo("running");
+            assertThat(row(jid).get("status")).isEqualTo("running");
+        }
     }
 
     @Test
@@ -189,20 +200,24 @@ class PredecessorRegressionTest {
     @DisplayName("TC-08b: the reaper's sanitize pass counts, reports, and obeys its kill-switch")
     void tc08b_reaper_sanitize_counter_and_status() {
         f.withQueuedOwnershipCheckLifted(() -> {
-            long first = f.job().runId(10L).pid(11L).startedAt(Instant.parse("2026-06-17T10:00:00Z")).insert();
-            Reaper reaper = reaper(true, true);
+            try (NodeHarness h = new NodeHarness(tmp, f); NodeHarness off = new NodeHarness(tmp, f)) {
+                OrchestratorNode node = h.start("n1");
+                off.settings.put("ORCH_IMPOSSIBLE_QUEUED_SANITIZE_ENABLED", "false");
+                OrchestratorNode switchedOff = off.start("n2");
+                long first = f.job().runId(10L).pid(11L).startedAt(Instant.parse("2026-06-17T10:00:00Z")).insert();
 
-            assertThat(reaper.sanitizeImpossibleQueuedOnce()).isEqualTo(1);
-            ReaperStatus st = reaper.status(0);
-            assertThat(st.impossibleQueuedTotal()).isEqualTo(1);
-            assertThat(st.lastImpossibleQueued().count()).isEqualTo(1);
-            assertThat(st.lastImpossibleQueued().jobIds()).containsExactly(first);
+                assertThat(node.reaper().sanitizeImpossibleQueuedOnce()).isEqualTo(1);
+                ReaperStatus st = node.reaperStatus();
+                assertThat(st.impossibleQueuedTotal()).isEqualTo(1);
+                assertThat(st.lastImpossibleQueued().count()).isEqualTo(1);
+                assertThat(st.lastImpossibleQueued().jobIds()).containsExactly(first);
 
-            long second = f.job().runId(12L).pid(13L).startedAt(Instant.parse("2026-06-17T10:00:00Z")).insert();
-            Reaper switchedOff = reaper(true, false);
-            assertThat(switchedOff.sanitizeImpossibleQueuedOnce()).isZero();
-            assertThat(switchedOff.runOnce().sanitized()).isZero();
-            assertThat(row(second).get("pid")).isEqualTo(13L);
+                long second = f.job().runId(12L).pid(13L).startedAt(Instant.parse("2026-06-17T10:00:00Z")).insert();
+                assertThat(switchedOff.reaper().sanitizeImpossibleQueuedOnce()).isZero();
+                assertThat(switchedOff.reaper().runOnce().sanitized()).isZero();
+                assertThat(row(second).get("pid")).isEqualTo(13L);
+                assertThat(switchedOff.reaperStatus().enabled()).containsEntry("sanitize", false);
+            }
         });
     }
 
@@ -259,8 +274,4 @@ class PredecessorRegressionTest {
         assertThat(store.findImpossibleQueued()).extracting(ImpossibleQueuedJob::id).doesNotContain(healthy);
     }
 
-    private Reaper reaper(boolean enabled, boolean sanitize) {
-        return new Reaper(store, new ProcessTable(f.node.bootId()), new ActiveRuns(), f.node, f.clock,
-                new Reaper.Settings(enabled, sanitize, Duration.ofSeconds(60)), new QueueEvents());
-    }
 }

@@ -1,5 +1,6 @@
-package dev.orchestrator.application;
+package dev.orchestrator.testing;
 
+import dev.orchestrator.application.OrchestratorNode;
 import dev.orchestrator.domain.agent.AgentCatalog;
 import dev.orchestrator.domain.agent.AgentDefinition;
 import dev.orchestrator.domain.node.NodeIdentity;
@@ -7,7 +8,6 @@ import dev.orchestrator.infrastructure.config.OrchestratorConfig;
 import dev.orchestrator.infrastructure.config.Settings;
 import dev.orchestrator.infrastructure.process.HostInfo;
 import dev.orchestrator.infrastructure.process.OsCommands;
-import dev.orchestrator.testing.QueueFixture;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,24 +25,31 @@ import java.util.concurrent.TimeUnit;
  * A whole node as the server wires it (real database, real processes), with test agents from
  * src/test/agents, a data directory under a temp dir, and settings overridable per test.
  */
-final class NodeHarness implements AutoCloseable {
-    static final Path AGENTS = Path.of("src/test/agents").toAbsolutePath();
+public final class NodeHarness implements AutoCloseable {
+    public static final Path AGENTS = Path.of("src/test/agents").toAbsolutePath();
 
-    final QueueFixture f = new QueueFixture();
-    final Path dataDir;
-    final Map<String, String> settings = new HashMap<>();
-    final ExecutorService executor = Executors.newCachedThreadPool();
-    Clock clock = Clock.systemUTC();
-    OrchestratorNode node;
+    public final QueueFixture f;
+    public final Path dataDir;
+    public final Map<String, String> settings = new HashMap<>();
+    public final ExecutorService executor = Executors.newCachedThreadPool();
+    public Clock clock = Clock.systemUTC();
+    public OrchestratorNode node;
 
-    NodeHarness(Path dataDir) {
+    /** A harness on a freshly emptied database. */
+    public NodeHarness(Path dataDir) {
+        this(dataDir, new QueueFixture());
+    }
+
+    /** A harness on the database state {@code fixture} has set up (not emptied again). */
+    public NodeHarness(Path dataDir, QueueFixture fixture) {
+        this.f = fixture;
         this.dataDir = dataDir;
         settings.put("ORCH_DATA_DIR", dataDir.toString());
         settings.put("ORCH_AGENTS_FILE", dataDir.resolve("unused-agents.json").toString());
         settings.put("ORCH_KILL_GRACE_SECONDS", "5");
     }
 
-    static AgentCatalog agents() {
+    public static AgentCatalog agents() {
         return new AgentCatalog(Map.of(
                 "ok", agent("ok", List.of(AGENTS + "/exit-with.sh", "0")),
                 "fail", agent("fail", List.of(AGENTS + "/exit-with.sh", "1")),
@@ -52,24 +59,27 @@ final class NodeHarness implements AutoCloseable {
                         Map.of("AGENT_GREETING", "hello"), Set.of()),
                 "wait", agent("wait", List.of(AGENTS + "/wait-for-file.sh", "../release")),
                 "tree", agent("tree", List.of(AGENTS + "/spawn-tree.sh", "child.pid")),
-                "missing", agent("missing", List.of("/no/such/executable"))));
+                "missing", agent("missing", List.of("/no/such/executable")),
+                "slow", new AgentDefinition("slow", List.of(AGENTS + "/wait-for-file.sh", "../never"),
+                        Duration.ofSeconds(5), Map.of(), Set.of())));
     }
 
     private static AgentDefinition agent(String name, List<String> argv) {
         return new AgentDefinition(name, argv, Duration.ofMinutes(1), Map.of(), Set.of());
     }
 
-    OrchestratorConfig config() {
+    public OrchestratorConfig config() {
         return OrchestratorConfig.from(new Settings(k -> Optional.ofNullable(settings.get(k))), "test-host");
     }
 
-    NodeIdentity identity(String id) {
+    public NodeIdentity identity(String id) {
         ProcessHandle self = ProcessHandle.current();
         return new NodeIdentity(id, "test-host", HostInfo.bootId(), self.pid(),
                 self.info().startInstant().map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).orElse(null));
     }
 
-    OrchestratorNode start(String nodeId) {
+    /** Builds the node and runs its start-up (register, recover, sanitize); dispatching is by hand. */
+    public OrchestratorNode start(String nodeId) {
         node = new OrchestratorNode(config(), agents(), f.store, identity(nodeId), clock,
                 new OrchestratorNode.Commands(OsCommands.require("setsid"), OsCommands.require("kill")),
                 Map.of("PATH", "/usr/bin:/bin", "ORCH_DB_PASSWORD", "secret"), executor);
@@ -77,15 +87,15 @@ final class NodeHarness implements AutoCloseable {
         return node;
     }
 
-    Path repoDir(String repo) {
+    public Path repoDir(String repo) {
         return dataDir.resolve("repos").resolve(repo);
     }
 
-    Path release() {
+    public Path release() {
         return dataDir.resolve("repos").resolve("release");
     }
 
-    Instant now() {
+    public Instant now() {
         return clock.instant();
     }
 

@@ -1,0 +1,49 @@
+package dev.orchestrator.application;
+
+import dev.orchestrator.domain.node.NodeIdentity;
+import dev.orchestrator.infrastructure.persistence.JobStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Reaper step 3: the running jobs of nodes whose lease expired (no heartbeat for
+ * ORCH_NODE_LEASE_SECONDS, on the database clock) are taken back by any live node. Fencing the
+ * expired node is a guarded statement, so exactly one reclaimer wins; a node that finds itself
+ * fenced kills its runs ({@link NodeLease}). Kill-switch {@code ORCH_LEASE_RECLAIM_ENABLED}.
+ */
+final class LeaseReclaimer {
+    private static final Logger LOG = Logger.getLogger(LeaseReclaimer.class.getName());
+
+    private final JobStore store;
+    private final DeadNodeRecovery recovery;
+    private final String selfId;
+    private final Duration lease;
+    private final QueueEvents events;
+
+    LeaseReclaimer(JobStore store, DeadNodeRecovery recovery, String selfId, Duration lease, QueueEvents events) {
+        this.store = store;
+        this.recovery = recovery;
+        this.selfId = selfId;
+        this.lease = lease;
+        this.events = events;
+    }
+
+    /** Returns the number of rows that failed (logged). */
+    int reclaimOnce() {
+        int errors = 0;
+        for (NodeIdentity expired : store.expiredNodes(selfId, lease)) {
+            if (!store.fenceExpiredNode(expired.id(), lease)) {
+                continue; // another node reclaimed it first, or it came back
+            }
+            LOG.log(Level.WARNING, "node {0} missed its lease of {1} s; fenced it and taking back its jobs",
+                    new Object[] {expired.id(), lease.toSeconds()});
+            DeadNodeRecovery.Result r = recovery.recover(List.of(expired),
+                    "reclaimed: the lease of node " + expired.id() + " expired");
+            events.record(QueueEvent.REAPED_LEASE_EXPIRED, r.recovered().size());
+            errors += r.errors();
+        }
+        return errors;
+    }
+}

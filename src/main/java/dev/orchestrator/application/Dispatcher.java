@@ -1,5 +1,6 @@
 package dev.orchestrator.application;
 
+import dev.orchestrator.domain.job.ClaimPolicy;
 import dev.orchestrator.domain.job.ClaimedJob;
 import dev.orchestrator.domain.node.NodeIdentity;
 import dev.orchestrator.infrastructure.persistence.JobStore;
@@ -23,7 +24,7 @@ public class Dispatcher {
     private final RunStarter starter;
     private final NodeIdentity node;
     private final Clock clock;
-    private final int maxConcurrency;
+    private final ClaimPolicy policy;
     private final Duration pollInterval;
     private final QueueEvents events;
     private final WakeSignal signal = new WakeSignal();
@@ -32,19 +33,23 @@ public class Dispatcher {
     private volatile boolean paused;
     private Thread thread;
 
-    public Dispatcher(JobStore store, RunStarter starter, NodeIdentity node, Clock clock, int maxConcurrency,
+    public Dispatcher(JobStore store, RunStarter starter, NodeIdentity node, Clock clock, ClaimPolicy policy,
                       Duration pollInterval, QueueEvents events) {
         this.store = store;
         this.starter = starter;
         this.node = node;
         this.clock = clock;
-        this.maxConcurrency = maxConcurrency;
+        this.policy = policy;
         this.pollInterval = pollInterval;
         this.events = events;
     }
 
     public int maxConcurrency() {
-        return maxConcurrency;
+        return policy.maxConcurrency();
+    }
+
+    public ClaimPolicy policy() {
+        return policy;
     }
 
     public synchronized void start(ThreadFactory threads) {
@@ -103,8 +108,7 @@ public class Dispatcher {
     }
 
     private void loop() {
-        LOG.log(Level.INFO, "dispatcher started on node {0}: max_concurrency={1}", new Object[] {node.id(),
-                maxConcurrency});
+        LOG.log(Level.INFO, "dispatcher started on node {0}: {1}", new Object[] {node.id(), policy});
         while (!stopping) {
             Duration wait = pollInterval;
             try {
@@ -128,7 +132,7 @@ public class Dispatcher {
     public int drain() {
         int started = 0;
         while (!stopping && !paused) {
-            Optional<ClaimedJob> claim = store.claimNext(node.id(), clock.instant(), maxConcurrency);
+            Optional<ClaimedJob> claim = store.claimNext(node.id(), clock.instant(), policy);
             if (claim.isEmpty()) {
                 break;
             }

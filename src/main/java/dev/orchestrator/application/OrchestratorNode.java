@@ -1,6 +1,7 @@
 package dev.orchestrator.application;
 
 import dev.orchestrator.domain.agent.AgentCatalog;
+import dev.orchestrator.domain.job.ClaimPolicy;
 import dev.orchestrator.domain.job.RecoveredJob;
 import dev.orchestrator.domain.node.NodeIdentity;
 import dev.orchestrator.infrastructure.config.OrchestratorConfig;
@@ -60,7 +61,9 @@ public final class OrchestratorNode {
         RunStarter starter = new RunStarter(store, agents, new ProcessLauncher(commands.setsid(), processes), groups,
                 completion, active, events, node, clock, config.reposDir(), config.runsDir(), config.killGrace(),
                 serverEnv, executor);
-        this.dispatcher = new Dispatcher(store, starter, node, clock, config.maxConcurrency(),
+        this.dispatcher = new Dispatcher(store, starter, node, clock,
+                new ClaimPolicy(config.maxConcurrency(), config.serialGateEnabled(), config.taskDepsEnabled(),
+                        agents.limits()),
                 config.dispatchPollInterval(), events);
         this.recovery = new DeadNodeRecovery(store, processes, groups, completion, agents, node, clock,
                 config.killGrace(), events);

@@ -17,6 +17,14 @@ public final class AgentCatalog {
         return Optional.ofNullable(name == null ? null : byName.get(name));
     }
 
+    /** Agent name -> its own limit, for agents that have one. */
+    public Map<String, Integer> limits() {
+        Map<String, Integer> limits = new TreeMap<>();
+        byName.values().stream().filter(a -> a.maxConcurrency() != null)
+                .forEach(a -> limits.put(a.name(), a.maxConcurrency()));
+        return limits;
+    }
+
     public java.util.Set<String> names() {
         return byName.keySet();
     }

@@ -27,13 +27,14 @@ import java.util.regex.Pattern;
 /**
  * Reads the agents file ({@code ORCH_AGENTS_FILE}):
  * <pre>{"agents": {"NAME": {"command": ["argv0", "arg1"], "timeout_seconds": 3600,
- *                           "env": {"K": "V"}, "transient_exit_codes": [75]}}}</pre>
+ *                           "env": {"K": "V"}, "transient_exit_codes": [75], "max_concurrency": 2}}}</pre>
  * Strict: unknown keys, wrong types and empty commands are errors naming the file and the path
  * of the offending value, so a typo never silently changes what runs.
  */
 public final class AgentsFile {
     static final Pattern AGENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    static final Set<String> AGENT_KEYS = Set.of("command", "timeout_seconds", "env", "transient_exit_codes");
+    static final Set<String> AGENT_KEYS = Set.of("command", "timeout_seconds", "env", "transient_exit_codes",
+            "max_concurrency");
 
     private AgentsFile() {
     }
@@ -73,7 +74,7 @@ public final class AgentsFile {
                 }
             }
             defs.put(name, new AgentDefinition(name, command(spec, at), timeout(spec, at), env(spec, at),
-                    transientCodes(spec, at)));
+                    transientCodes(spec, at), limit(spec, at)));
         }
         return new AgentCatalog(defs);
     }
@@ -104,6 +105,17 @@ public final class AgentsFile {
             throw new ConfigurationException(at + ".timeout_seconds: expected a whole number of seconds >= 1");
         }
         return Duration.ofSeconds(n.longValue());
+    }
+
+    private static Integer limit(JsonObject spec, String at) {
+        JsonValue v = spec.get("max_concurrency");
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1 || n.longValue() > 10_000) {
+            throw new ConfigurationException(at + ".max_concurrency: expected a whole number 1..10000");
+        }
+        return n.intValue();
     }
 
     private static Map<String, String> env(JsonObject spec, String at) {

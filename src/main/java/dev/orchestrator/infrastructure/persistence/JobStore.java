@@ -1,5 +1,6 @@
 package dev.orchestrator.infrastructure.persistence;
 
+import dev.orchestrator.domain.job.ClaimPolicy;
 import dev.orchestrator.domain.job.ClaimedJob;
 import dev.orchestrator.domain.job.ImpossibleQueuedJob;
 import dev.orchestrator.domain.job.JobStatus;
@@ -41,21 +42,37 @@ public class JobStore {
     // ---------------------------------------------------------------- claim and start
 
     /**
-     * Claims the next eligible job for {@code nodeId} if fewer than {@code maxConcurrency} jobs run
-     * cluster-wide: queued -> running, run_id and pid written NULL, started_at stamped.
+     * Claims the next eligible job for {@code nodeId} under {@code policy}: queued -> running,
+     * run_id and pid written NULL, started_at stamped. Claims are serialised cluster-wide by an
+     * advisory lock, so the running counts the gates read are exact.
      */
-    public Optional<ClaimedJob> claimNext(String nodeId, Instant now, int maxConcurrency) {
+    public Optional<ClaimedJob> claimNext(String nodeId, Instant now, ClaimPolicy policy) {
         return tx.inTransaction(c -> {
             try (PreparedStatement lock = c.prepareStatement(QueueSql.LOCK_CLAIMS)) {
                 lock.setLong(1, QueueSql.CLAIM_LOCK_KEY);
                 lock.execute();
+            }
+            List<String> saturated = new ArrayList<>();
+            if (!policy.agentLimits().isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement(QueueSql.RUNNING_BY_AGENT);
+                     ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Integer limit = policy.agentLimits().get(rs.getString(1));
+                        if (limit != null && rs.getLong(2) >= limit) {
+                            saturated.add(rs.getString(1));
+                        }
+                    }
+                }
             }
             try (PreparedStatement ps = c.prepareStatement(QueueSql.CLAIM_NEXT)) {
                 ps.setObject(1, ts(now));
                 ps.setString(2, nodeId);
                 ps.setObject(3, ts(now));
                 ps.setObject(4, ts(now));
-                ps.setInt(5, maxConcurrency);
+                ps.setBoolean(5, policy.serialGate());
+                ps.setBoolean(6, policy.dependencyGate());
+                ps.setArray(7, c.createArrayOf("text", saturated.toArray()));
+                ps.setInt(8, policy.maxConcurrency());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return Optional.empty();
@@ -66,6 +83,11 @@ public class JobStore {
                 }
             }
         });
+    }
+
+    /** Claims with the capacity gate only (tests of the bare queue). */
+    public Optional<ClaimedJob> claimNext(String nodeId, Instant now, int maxConcurrency) {
+        return claimNext(nodeId, now, ClaimPolicy.capacity(maxConcurrency));
     }
 
     /**

@@ -16,20 +16,40 @@ final class QueueSql {
 
     static final String LOCK_CLAIMS = "SELECT pg_advisory_xact_lock(?)"; // CLAIM_LOCK_KEY
 
-    /** queued -> running for the next eligible job (priority, then age), if a slot is free. */
+    /**
+     * queued -> running for the next eligible job (priority, then age), if a slot is free. Gated jobs
+     * are skipped, never waited for: not yet available (back-off), claiming paused (globally or for
+     * the repo), the repo already running a job (serial gate), a dependency not done (deps gate), the
+     * agent at its own limit.
+     */
     static final String CLAIM_NEXT = """
             UPDATE jobs j
                SET status = 'running', run_id = NULL, pid = NULL, finished_at = NULL,
                    started_at = ?, claimed_by = ?, updated_at = ?
              WHERE j.id = (SELECT q.id FROM jobs q
                             WHERE q.status = 'queued' AND q.available_at <= ?
+                              AND NOT q.cancel_requested
+                              AND NOT EXISTS (SELECT 1 FROM claim_pauses p
+                                               WHERE p.scope = '*' OR p.scope = 'repo:' || q.repo)
+                              AND (NOT ? OR NOT EXISTS (SELECT 1 FROM jobs r
+                                                         WHERE r.status = 'running' AND r.repo = q.repo))
+                              AND (NOT ? OR NOT EXISTS (SELECT 1 FROM job_dependencies d
+                                                          JOIN jobs dj ON dj.id = d.depends_on
+                                                         WHERE d.job_id = q.id AND dj.status <> 'done'))
+                              AND q.agent <> ALL (?)
                             ORDER BY q.priority DESC, q.id
                             LIMIT 1
                             FOR UPDATE SKIP LOCKED)
                AND (SELECT count(*) FROM jobs r WHERE r.status = 'running') < ?
             RETURNING j.id, j.agent, j.repo, j.payload, j.priority, j.attempts, j.max_attempts,
                       j.transient_attempts, j.started_at, j.claimed_by
-            """; // started_at(now), claimed_by(node), updated_at(now), available_at<=(now), running count <(max)
+            """; // started_at(now), claimed_by(node), updated_at(now), available_at<=(now), serial gate on,
+                 // deps gate on, agents at their limit (text[]), running count <(max)
+
+    /** Running jobs per agent, for the per-agent limits (read under the claim lock). */
+    static final String RUNNING_BY_AGENT = """
+            SELECT agent, count(*) FROM jobs WHERE status = 'running' GROUP BY agent
+            """;
 
     /** A run row for a claimed job; attempt = number of earlier runs + 1. */
     static final String INSERT_RUN = """

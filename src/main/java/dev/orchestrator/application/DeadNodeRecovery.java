@@ -102,6 +102,10 @@ public class DeadNodeRecovery {
             killed = true;
         }
         RunRef ref = RunRef.of(job);
+        if (job.cancelRequested()) {
+            boolean won = completion.cancelled(job.id(), job.runId(), null);
+            return won ? Optional.of(new RecoveredJob(job.id(), job.runId(), JobStatus.CANCELLED)) : Optional.empty();
+        }
         Optional<Integer> exit = killed ? Optional.empty() : ExitFiles.read(job.runDir());
         boolean won;
         if (exit.isPresent()) {

@@ -46,18 +46,28 @@ public final class OrchestratorNode {
     private final DeadNodeRecovery recovery;
     private final Reaper reaper;
     private final NodeLease lease;
+    private final JobControl control;
     private final Duration killGrace;
 
     public OrchestratorNode(OrchestratorConfig config, AgentCatalog agents, JobStore store, NodeIdentity node,
                             Clock clock, Commands commands, Map<String, String> serverEnv, Executor executor) {
+        this(config, agents, store, node, clock, commands, serverEnv, executor, new java.util.Random()::nextDouble);
+    }
+
+    /** @param jitter random values in [0, 1) for the transient back-off's full jitter */
+    public OrchestratorNode(OrchestratorConfig config, AgentCatalog agents, JobStore store, NodeIdentity node,
+                            Clock clock, Commands commands, Map<String, String> serverEnv, Executor executor,
+                            java.util.function.DoubleSupplier jitter) {
         this.node = node;
         this.store = store;
         this.clock = clock;
         this.killGrace = config.killGrace();
         this.processes = new ProcessTable(node.bootId());
         this.groups = new ProcessGroups(commands.kill());
-        this.completion = new RunCompletion(store, clock,
-                new BackoffPolicy(config.transientBackoffBase(), config.transientBackoffMax()), active, events);
+        this.completion = new RunCompletion(store, clock, new RetryRules(
+                new BackoffPolicy(config.transientBackoffBase(), config.transientBackoffMax(), jitter),
+                config.maxTransientAttempts(), config.transientOutputPatterns(), config.transientOutputLines()),
+                active, events);
         RunStarter starter = new RunStarter(store, agents, new ProcessLauncher(commands.setsid(), processes), groups,
                 completion, active, events, node, clock, config.reposDir(), config.runsDir(), config.killGrace(),
                 serverEnv, executor);
@@ -72,6 +82,7 @@ public final class OrchestratorNode {
                         config.livenessCheckEnabled(), config.leaseReclaimEnabled(), config.timeoutBackstopEnabled(),
                         config.spawnGrace(), config.nodeLease(), config.killGrace()),
                 executor, events);
+        this.control = new JobControl(store, reaper.cancellations(), completion, dispatcher, node.id(), clock);
         this.lease = new NodeLease(store, node, dispatcher, active, groups, config.nodeLease(), config.killGrace(),
                 executor, clock, System::nanoTime);
         completion.onSlotFreed(dispatcher::wake);
@@ -139,6 +150,7 @@ public final class OrchestratorNode {
     public Reaper reaper() { return reaper; }
     public NodeLease lease() { return lease; }
     public DeadNodeRecovery recovery() { return recovery; }
+    public JobControl control() { return control; }
     public QueueEvents events() { return events; }
     public ActiveRuns active() { return active; }
 

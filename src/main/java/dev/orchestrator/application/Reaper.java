@@ -22,6 +22,8 @@ import java.util.logging.Logger;
  * <ol>
  * <li>{@link ImpossibleQueuedSanitizer}: heal impossible queued rows first, so nothing after
  *     (nor the dispatcher) ever sees them;</li>
+ * <li>{@link CancellationSweep}: cancel requests for this node's runs, and queued jobs whose
+ *     dependency failed (always on: it only carries out what an operator asked for);</li>
  * <li>{@link LivenessCheck}: this node's unwatched runs, judged by pid + start time + boot id;</li>
  * <li>{@link LeaseReclaimer}: runs of other nodes whose lease expired;</li>
  * <li>{@link TimeoutBackstop}: this node's runs past their agent's timeout.</li>
@@ -53,6 +55,7 @@ public class Reaper {
     private final LivenessCheck liveness;
     private final LeaseReclaimer leases;
     private final TimeoutBackstop backstop;
+    private final CancellationSweep cancellations;
     private volatile Runnable slotFreed = () -> { };
 
     private final AtomicLong ticks = new AtomicLong();
@@ -73,6 +76,8 @@ public class Reaper {
         this.leases = new LeaseReclaimer(store, recovery, node.id(), settings.lease(), events);
         this.backstop = new TimeoutBackstop(processes, groups, active, completion, agents, node.id(), clock,
                 settings.killGrace(), killer, events);
+        this.cancellations = new CancellationSweep(processes, groups, active, completion, node.id(),
+                settings.killGrace(), killer);
     }
 
     public void onSlotFreed(Runnable callback) {
@@ -93,6 +98,7 @@ public class Reaper {
             sanitized[0] = sanitizer.sanitizeOnce();
             return 0;
         });
+        failures += step("cancellations", true, () -> cancellations.sweep(store.runningJobs()));
         failures += step("liveness", settings.livenessEnabled(), () -> liveness.check(store.runningJobs()));
         failures += step("lease reclaim", settings.leaseReclaimEnabled(), leases::reclaimOnce);
         failures += step("timeout backstop", settings.backstopEnabled(), () -> backstop.enforce(store.runningJobs()));
@@ -122,6 +128,10 @@ public class Reaper {
             LOG.log(Level.WARNING, "reaper: " + name + " failed; the pass goes on", e);
             return 1;
         }
+    }
+
+    CancellationSweep cancellations() {
+        return cancellations;
     }
 
     /** Heals impossible queued rows if the kill-switch allows; returns how many. */

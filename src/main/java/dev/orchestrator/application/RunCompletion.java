@@ -22,16 +22,19 @@ public class RunCompletion {
 
     private final JobStore store;
     private final Clock clock;
-    private final BackoffPolicy backoff;
+    private final RetryRules rules;
     private final ActiveRuns active;
     private final QueueEvents events;
     private volatile Runnable slotFreed = () -> { };
     private volatile boolean shuttingDown;
 
-    public RunCompletion(JobStore store, Clock clock, BackoffPolicy backoff, ActiveRuns active, QueueEvents events) {
+    /** The termination reason that makes a run end cancelled rather than as a failed attempt. */
+    static final String CANCELLED_BY_OPERATOR = "cancelled by operator";
+
+    public RunCompletion(JobStore store, Clock clock, RetryRules rules, ActiveRuns active, QueueEvents events) {
         this.store = store;
         this.clock = clock;
-        this.backoff = backoff;
+        this.rules = rules;
         this.active = active;
         this.events = events;
     }
@@ -51,6 +54,8 @@ public class RunCompletion {
             Optional<String> terminated = active.terminationReason(run.jobId(), run.runId());
             if (shuttingDown) {
                 abandon(run.jobId(), run.runId(), exitCode, "node shut down while the run was in progress; requeued");
+            } else if (terminated.filter(CANCELLED_BY_OPERATOR::equals).isPresent()) {
+                cancelled(run.jobId(), run.runId(), exitCode);
             } else if (terminated.isPresent()) {
                 failedAttempt(run, exitCode, false, terminated.get() + " (exit code " + exitCode + ")");
             } else {
@@ -90,6 +95,26 @@ public class RunCompletion {
         return failedAttempt(run, null, false, error);
     }
 
+    /** Ends a running job as cancelled (fenced by its run, or by having none yet). */
+    boolean cancelled(long jobId, Long runId, Integer exitCode) {
+        Ownership o = store.finishCancelled(jobId, runId, exitCode, CANCELLED_BY_OPERATOR, clock.instant());
+        if (o.owned()) {
+            events.record(QueueEvent.CANCELLED);
+            LOG.log(Level.INFO, "job {0} run {1}: cancelled", new Object[] {jobId, runId});
+            cancelDoomed();
+        }
+        return o.owned();
+    }
+
+    /** Cancels queued jobs that can no longer run (a dependency failed or was cancelled). */
+    void cancelDoomed() {
+        java.util.List<Long> cancelled = store.cancelDoomedQueued(clock.instant());
+        if (!cancelled.isEmpty()) {
+            events.record(QueueEvent.CANCELLED, cancelled.size());
+            LOG.log(Level.INFO, "cancelled queued job(s) {0}: a dependency failed or was cancelled", cancelled);
+        }
+    }
+
     /** The run was given up by this node (shutdown): requeue without counting an attempt. */
     void abandon(long jobId, long runId, Integer exitCode, String error) {
         Ownership o = store.requeueAbandoned(jobId, runId, exitCode, error, clock.instant());
@@ -101,13 +126,26 @@ public class RunCompletion {
 
     private boolean finish(RunRef run, AgentDefinition agent, int exitCode, String context) {
         Instant now = clock.instant();
-        switch (ExitPolicy.classify(agent, exitCode)) {
+        java.util.List<String> lastLines = exitCode == 0 || run.runDir() == null ? java.util.List.of()
+                : LogTail.lastLines(run.runDir().resolve(RunFilesLayout.LOG_FILE), rules.outputLines(), 64 * 1024);
+        switch (ExitPolicy.classify(agent, exitCode, lastLines, rules.transientPatterns())) {
             case SUCCEEDED -> {
                 return report(store.finishDone(run.jobId(), run.runId(), exitCode, now), run, QueueEvent.SUCCEEDED,
                         "done" + context);
             }
             case TRANSIENT -> {
-                Instant at = now.plus(backoff.delayAfter(run.transientAttempts()));
+                if (run.transientAttempts() + 1 > rules.maxTransientAttempts()) {
+                    String error = "failed: transient failure " + (run.transientAttempts() + 1) + " exceeds "
+                            + "ORCH_MAX_TRANSIENT_ATTEMPTS=" + rules.maxTransientAttempts() + "; last: exit code "
+                            + exitCode + tail(run) + context;
+                    boolean won = report(store.failTransientExhausted(run.jobId(), run.runId(), exitCode, error, now),
+                            run, QueueEvent.FAILED, error);
+                    if (won) {
+                        cancelDoomed();
+                    }
+                    return won;
+                }
+                Instant at = now.plus(rules.backoff().delayAfter(run.transientAttempts()));
                 String error = "transient exit code " + exitCode + tail(run) + "; retry after " + at + context;
                 return report(store.requeueTransient(run.jobId(), run.runId(), exitCode, error, at, now), run,
                         QueueEvent.TRANSIENT_REQUEUED, error);
@@ -131,6 +169,7 @@ public class RunCompletion {
         }
         if (next.get() == JobStatus.FAILED) {
             events.record(QueueEvent.FAILED);
+            cancelDoomed();
             LOG.log(Level.INFO, "job {0} run {1} failed for good after attempt {2}/{3}: {4}",
                     new Object[] {run.jobId(), run.runId(), run.attempts() + 1, run.maxAttempts(), error});
         } else {

@@ -27,13 +27,41 @@ class PoliciesTest {
     }
 
     @Test
-    void transient_back_off_doubles_from_the_base_up_to_the_cap() {
-        BackoffPolicy b = new BackoffPolicy(Duration.ofSeconds(30), Duration.ofMinutes(10));
+    void transient_back_off_ceiling_doubles_from_the_base_up_to_the_cap() {
+        BackoffPolicy b = new BackoffPolicy(Duration.ofSeconds(30), Duration.ofMinutes(10), () -> 1.0);
         assertThat(b.delayAfter(0)).isEqualTo(Duration.ofSeconds(30));
         assertThat(b.delayAfter(1)).isEqualTo(Duration.ofSeconds(60));
         assertThat(b.delayAfter(4)).isEqualTo(Duration.ofSeconds(480));
         assertThat(b.delayAfter(5)).isEqualTo(Duration.ofMinutes(10));
         assertThat(b.delayAfter(500)).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void full_jitter_draws_the_delay_uniformly_below_the_ceiling() {
+        double[] draws = {0.0, 0.25, 0.5, 0.999};
+        int[] i = {0};
+        BackoffPolicy b = new BackoffPolicy(Duration.ofSeconds(30), Duration.ofMinutes(10), () -> draws[i[0]++]);
+        assertThat(b.delayAfter(2)).isEqualTo(Duration.ZERO);
+        assertThat(b.delayAfter(2)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(b.delayAfter(2)).isEqualTo(Duration.ofSeconds(60));
+        assertThat(b.delayAfter(2)).isEqualTo(Duration.ofMillis(119_880));
+        java.util.Random r = new java.util.Random(7);
+        BackoffPolicy real = new BackoffPolicy(Duration.ofSeconds(30), Duration.ofMinutes(10), r::nextDouble);
+        for (int n = 0; n < 1000; n++) {
+            assertThat(real.delayAfter(3)).isBetween(Duration.ZERO, Duration.ofSeconds(240));
+        }
+    }
+
+    @Test
+    void output_patterns_make_a_non_zero_exit_transient() {
+        java.util.List<String> patterns = new RetryRules(null, 10, java.util.List.of(" Rate Limit ", "overloaded"), 20)
+                .transientPatterns();
+        assertThat(ExitPolicy.classify(agent, 1, java.util.List.of("working", "Error: RATE LIMIT reached"),
+                patterns)).isEqualTo(ExitPolicy.TRANSIENT);
+        assertThat(ExitPolicy.classify(agent, 1, java.util.List.of("plain failure"), patterns))
+                .isEqualTo(ExitPolicy.FAILED_ATTEMPT);
+        assertThat(ExitPolicy.classify(agent, 0, java.util.List.of("overloaded"), patterns))
+                .isEqualTo(ExitPolicy.SUCCEEDED);
     }
 
     @Test

@@ -33,6 +33,8 @@ public final class NodeHarness implements AutoCloseable {
     public final Map<String, String> settings = new HashMap<>();
     public final ExecutorService executor = Executors.newCachedThreadPool();
     public Clock clock = Clock.systemUTC();
+    /** The back-off's jitter; 1.0 makes every delay its ceiling, so tests can name it exactly. */
+    public java.util.function.DoubleSupplier jitter = () -> 1.0;
     public OrchestratorNode node;
 
     /** A harness on a freshly emptied database. */
@@ -82,7 +84,7 @@ public final class NodeHarness implements AutoCloseable {
     public OrchestratorNode start(String nodeId) {
         node = new OrchestratorNode(config(), agents(), f.store, identity(nodeId), clock,
                 new OrchestratorNode.Commands(OsCommands.require("setsid"), OsCommands.require("kill")),
-                Map.of("PATH", "/usr/bin:/bin", "ORCH_DB_PASSWORD", "secret"), executor);
+                Map.of("PATH", "/usr/bin:/bin", "ORCH_DB_PASSWORD", "secret"), executor, jitter);
         node.prepare();
         return node;
     }

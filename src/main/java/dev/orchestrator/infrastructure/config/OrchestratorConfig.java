@@ -16,6 +16,10 @@ public record OrchestratorConfig(
         int defaultMaxAttempts,
         Duration transientBackoffBase,
         Duration transientBackoffMax,
+        int maxTransientAttempts,
+        java.util.List<String> transientOutputPatterns,
+        int transientOutputLines,
+        int retentionDays,
         Duration dispatchPollInterval,
         Duration killGrace,
         String nodeName,
@@ -31,6 +35,7 @@ public record OrchestratorConfig(
 
     public static final int DEFAULT_MAX_CONCURRENCY = 1;
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    public static final String DEFAULT_TRANSIENT_OUTPUT_PATTERNS = "overloaded,rate limit,too many requests";
 
     public static OrchestratorConfig from(Settings s, String defaultNodeName) {
         Path dataDir = s.path("ORCH_DATA_DIR", Path.of("data"));
@@ -60,6 +65,11 @@ public record OrchestratorConfig(
                 s.integer("ORCH_DEFAULT_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1, 100),
                 base,
                 max,
+                s.integer("ORCH_MAX_TRANSIENT_ATTEMPTS", 10, 1, 1000),
+                java.util.Arrays.asList(s.string("ORCH_TRANSIENT_OUTPUT_PATTERNS",
+                        DEFAULT_TRANSIENT_OUTPUT_PATTERNS).split(",")),
+                s.integer("ORCH_TRANSIENT_OUTPUT_LINES", 20, 1, 1000),
+                s.integer("ORCH_RETENTION_DAYS", 14, 0, 36_500),
                 Duration.ofMillis(s.integer("ORCH_DISPATCH_POLL_MILLIS", 1000, 10, 60_000)),
                 s.seconds("ORCH_KILL_GRACE_SECONDS", 10, 0, 600),
                 s.string("ORCH_NODE_NAME", defaultNodeName),

@@ -189,6 +189,16 @@ public class JobStore {
         });
     }
 
+    /** A transient failure with no transient attempts left: the job fails. */
+    public Ownership failTransientExhausted(long jobId, long runId, int exitCode, String error, Instant now) {
+        return tx.inTransaction(c -> {
+            Ownership o = Ownership.fromRowCount(
+                    update(c, QueueSql.FAIL_TRANSIENT_EXHAUSTED, ts(now), error, ts(now), jobId, runId));
+            closeRun(c, runId, now, exitCode, o.owned() ? RunOutcome.FAILED : RunOutcome.SUPERSEDED, error);
+            return o;
+        });
+    }
+
     /** Requeued without counting an attempt: this node gave the run up (orderly shutdown). */
     public Ownership requeueAbandoned(long jobId, long runId, Integer exitCode, String error, Instant now) {
         return tx.inTransaction(c -> {
@@ -264,11 +274,99 @@ public class JobStore {
                     Path runDir = log == null || log.isEmpty() ? null : Path.of(log).getParent();
                     out.add(new RunningJob(rs.getLong(1), rs.getString(2), rs.getString(3), instant(rs, 4),
                             rs.getInt(5), rs.getInt(6), rs.getInt(7), nullableLong(rs, 8), nullableLong(rs, 9),
-                            rs.getString(10), instant(rs, 11), instant(rs, 12), runDir));
+                            rs.getString(10), instant(rs, 11), instant(rs, 12), runDir, rs.getBoolean(14)));
                 }
             }
             return out;
         });
+    }
+
+    // ---------------------------------------------------------------- control
+
+    /** queued -> cancelled; false if the job was not queued. */
+    public boolean cancelQueued(long jobId, String reason, Instant now) {
+        return tx.inTransaction(c -> Ownership.fromRowCount(
+                update(c, QueueSql.CANCEL_QUEUED, ts(now), reason, ts(now), jobId)).owned());
+    }
+
+    /** Flags a running job for cancellation by the node that runs it; false if it was not running. */
+    public boolean requestCancel(long jobId, Instant now) {
+        return tx.inTransaction(c -> Ownership.fromRowCount(
+                update(c, QueueSql.REQUEST_CANCEL, ts(now), jobId)).owned());
+    }
+
+    /** running -> cancelled, fenced by the run (or, with no run yet, by its absence). */
+    public Ownership finishCancelled(long jobId, Long runId, Integer exitCode, String reason, Instant now) {
+        return tx.inTransaction(c -> {
+            if (runId == null) {
+                return Ownership.fromRowCount(update(c, QueueSql.CANCEL_UNSTARTED, ts(now), reason, ts(now), jobId));
+            }
+            Ownership o = Ownership.fromRowCount(
+                    update(c, QueueSql.FINISH_CANCELLED, ts(now), reason, ts(now), jobId, runId));
+            closeRun(c, runId, now, exitCode, o.owned() ? RunOutcome.CANCELLED : RunOutcome.SUPERSEDED, reason);
+            return o;
+        });
+    }
+
+    /**
+     * Cancels queued jobs that can never run: a cancel request met a requeue, or a dependency
+     * failed or was cancelled (repeated until whole chains are done). Returns the ids cancelled.
+     */
+    public List<Long> cancelDoomedQueued(Instant now) {
+        return tx.inTransaction(c -> {
+            List<Long> cancelled = new ArrayList<>(longs(c, QueueSql.CANCEL_REQUESTED_QUEUED, ts(now), ts(now)));
+            List<Long> round;
+            do {
+                round = longs(c, QueueSql.CANCEL_DEPENDANTS_OF_DEAD, ts(now), ts(now));
+                cancelled.addAll(round);
+            } while (!round.isEmpty());
+            return cancelled;
+        });
+    }
+
+    /** failed or cancelled -> queued with a fresh attempt budget; false otherwise. */
+    public boolean retry(long jobId, Instant now) {
+        return tx.inTransaction(c -> Ownership.fromRowCount(update(c, QueueSql.RETRY, ts(now), ts(now), jobId))
+                .owned());
+    }
+
+    /** Pauses claiming for {@code scope} ('*' or 'repo:NAME'); idempotent. */
+    public void pause(String scope, Instant now) {
+        tx.inTransaction(c -> update(c, QueueSql.PAUSE, scope, ts(now)));
+    }
+
+    public void resume(String scope) {
+        tx.inTransaction(c -> update(c, QueueSql.RESUME, scope));
+    }
+
+    public List<String> pauses() {
+        return tx.inTransaction(c -> {
+            List<String> scopes = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(QueueSql.PAUSES); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    scopes.add(rs.getString(1));
+                }
+            }
+            return scopes;
+        });
+    }
+
+    /** Deletes up to {@code batch} finished jobs older than {@code cutoff}; returns their ids. */
+    public List<Long> pruneFinished(Instant cutoff, int batch) {
+        return tx.inTransaction(c -> longs(c, QueueSql.PRUNE_FINISHED, ts(cutoff), batch));
+    }
+
+    private static List<Long> longs(Connection c, String sql, Object... params) throws SQLException {
+        List<Long> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, params);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getLong(1));
+                }
+            }
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- overview

@@ -109,6 +109,13 @@ final class QueueSql {
              WHERE id = ? AND status = 'running' AND run_id = ?
             """; // available_at(now + back-off), error, updated_at(now), id, run_id
 
+    /** A transient failure past ORCH_MAX_TRANSIENT_ATTEMPTS: the job fails, keeping the link to the run. */
+    static final String FAIL_TRANSIENT_EXHAUSTED = """
+            UPDATE jobs SET status = 'failed', transient_attempts = transient_attempts + 1, finished_at = ?,
+                   error = ?, updated_at = ?
+             WHERE id = ? AND status = 'running' AND run_id = ?
+            """; // finished_at(now), error, updated_at(now), id, run_id
+
     /** Back to queued without counting an attempt (the node gave the run up, not the job). */
     static final String REQUEUE_UNCOUNTED = """
             UPDATE jobs SET status = 'queued', run_id = NULL, pid = NULL, started_at = NULL, claimed_by = NULL,
@@ -167,13 +174,92 @@ final class QueueSql {
 
     static final String RUNNING_JOBS = """
             SELECT j.id, j.agent, j.claimed_by, j.started_at, j.attempts, j.max_attempts, j.transient_attempts,
-                   j.run_id, j.pid, r.boot_id, r.process_started_at, r.started_at, r.log_path
+                   j.run_id, j.pid, r.boot_id, r.process_started_at, r.started_at, r.log_path, j.cancel_requested
               FROM jobs j LEFT JOIN agent_runs r ON r.id = j.run_id
              WHERE j.status = 'running'
              ORDER BY j.id
             """;
 
     static final String STATUS_OF = "SELECT status FROM jobs WHERE id = ?"; // id
+
+    // ---------------------------------------------------------------- control
+
+    /** queued -> cancelled. */
+    static final String CANCEL_QUEUED = """
+            UPDATE jobs SET status = 'cancelled', finished_at = ?, error = ?, updated_at = ?
+             WHERE id = ? AND status = 'queued'
+            """; // finished_at(now), error, updated_at(now), id
+
+    /** Asks the node running the job to cancel it. */
+    static final String REQUEST_CANCEL = """
+            UPDATE jobs SET cancel_requested = true, updated_at = ? WHERE id = ? AND status = 'running'
+            """; // updated_at(now), id
+
+    /** running -> cancelled, fenced by the run; keeps the link to the run. */
+    static final String FINISH_CANCELLED = """
+            UPDATE jobs SET status = 'cancelled', finished_at = ?, error = ?, updated_at = ?
+             WHERE id = ? AND status = 'running' AND run_id = ?
+            """; // finished_at(now), error, updated_at(now), id, run_id
+
+    /** running -> cancelled for a claim that never got a run. */
+    static final String CANCEL_UNSTARTED = """
+            UPDATE jobs SET status = 'cancelled', finished_at = ?, error = ?, updated_at = ?
+             WHERE id = ? AND status = 'running' AND run_id IS NULL
+            """; // finished_at(now), error, updated_at(now), id
+
+    /** A cancel request that met a requeue: the job is cancelled instead of claimed again. */
+    static final String CANCEL_REQUESTED_QUEUED = """
+            UPDATE jobs SET status = 'cancelled', finished_at = ?, error = 'cancelled by operator', updated_at = ?
+             WHERE status = 'queued' AND cancel_requested
+            RETURNING id
+            """; // finished_at(now), updated_at(now)
+
+    /**
+     * Queued jobs with a dependency that failed or was cancelled can never run: cancel them, naming
+     * the dependency. Repeated until nothing changes, so whole chains are cancelled.
+     */
+    static final String CANCEL_DEPENDANTS_OF_DEAD = """
+            WITH dead AS (
+                SELECT DISTINCT ON (q.id) q.id, dj.id AS dependency, dj.status AS dependency_status
+                  FROM jobs q
+                  JOIN job_dependencies d ON d.job_id = q.id
+                  JOIN jobs dj ON dj.id = d.depends_on
+                 WHERE q.status = 'queued' AND dj.status IN ('failed', 'cancelled')
+                 ORDER BY q.id, dj.id)
+            UPDATE jobs j SET status = 'cancelled', finished_at = ?, updated_at = ?,
+                   error = 'dependency ' || dead.dependency || ' ended ' || dead.dependency_status
+              FROM dead
+             WHERE j.id = dead.id AND j.status = 'queued'
+            RETURNING j.id
+            """; // finished_at(now), updated_at(now)
+
+    /** failed or cancelled -> queued, owning no run, with a fresh attempt budget. */
+    static final String RETRY = """
+            UPDATE jobs SET status = 'queued', run_id = NULL, pid = NULL, started_at = NULL, claimed_by = NULL,
+                   finished_at = NULL, attempts = 0, transient_attempts = 0, cancel_requested = false,
+                   available_at = ?, updated_at = ?
+             WHERE id = ? AND status IN ('failed', 'cancelled')
+            """; // available_at(now), updated_at(now), id
+
+    static final String PAUSE = """
+            INSERT INTO claim_pauses (scope, paused_at) VALUES (?, ?) ON CONFLICT (scope) DO NOTHING
+            """; // scope, paused_at(now)
+
+    static final String RESUME = "DELETE FROM claim_pauses WHERE scope = ?"; // scope
+
+    static final String PAUSES = "SELECT scope FROM claim_pauses ORDER BY scope";
+
+    /** One batch of finished jobs older than the cutoff (their runs and dependency rows cascade). */
+    static final String PRUNE_FINISHED = """
+            DELETE FROM jobs WHERE id IN (
+                SELECT id FROM jobs
+                 WHERE finished_at < ? AND status IN ('done', 'failed', 'cancelled')
+                   AND NOT EXISTS (SELECT 1 FROM job_dependencies d JOIN jobs q ON q.id = d.job_id
+                                    WHERE d.depends_on = jobs.id AND q.status IN ('queued', 'running'))
+                 ORDER BY finished_at
+                 LIMIT ?)
+            RETURNING id
+            """; // cutoff, batch size
 
     static final String STATUS_COUNTS = "SELECT status, count(*) FROM jobs GROUP BY status";
 

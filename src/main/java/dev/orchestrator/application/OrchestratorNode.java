@@ -47,6 +47,7 @@ public final class OrchestratorNode {
     private final Reaper reaper;
     private final NodeLease lease;
     private final JobControl control;
+    private final RetentionPruner retention;
     private final Duration killGrace;
 
     public OrchestratorNode(OrchestratorConfig config, AgentCatalog agents, JobStore store, NodeIdentity node,
@@ -82,6 +83,7 @@ public final class OrchestratorNode {
                         config.livenessCheckEnabled(), config.leaseReclaimEnabled(), config.timeoutBackstopEnabled(),
                         config.spawnGrace(), config.nodeLease(), config.killGrace()),
                 executor, events);
+        this.retention = new RetentionPruner(store, config.runsDir(), Duration.ofDays(config.retentionDays()), clock);
         this.control = new JobControl(store, reaper.cancellations(), completion, dispatcher, node.id(), clock);
         this.lease = new NodeLease(store, node, dispatcher, active, groups, config.nodeLease(), config.killGrace(),
                 executor, clock, System::nanoTime);
@@ -144,6 +146,11 @@ public final class OrchestratorNode {
         dispatcher.wake();
     }
 
+    /** Cancels queued jobs that can no longer run (a dependency failed or was cancelled). */
+    public void cancelDoomed() {
+        completion.cancelDoomed();
+    }
+
     public NodeIdentity node() { return node; }
     public JobStore store() { return store; }
     public Dispatcher dispatcher() { return dispatcher; }
@@ -151,6 +158,7 @@ public final class OrchestratorNode {
     public NodeLease lease() { return lease; }
     public DeadNodeRecovery recovery() { return recovery; }
     public JobControl control() { return control; }
+    public RetentionPruner retention() { return retention; }
     public QueueEvents events() { return events; }
     public ActiveRuns active() { return active; }
 

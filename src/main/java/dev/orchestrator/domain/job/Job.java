@@ -73,6 +73,15 @@ public class Job {
 
     private String error;
 
+    @Column(name = "idempotency_key", updatable = false)
+    private String idempotencyKey;
+
+    @Column(name = "request_hash", updatable = false)
+    private String requestHash;
+
+    @Column(name = "cancel_requested", insertable = false, updatable = false)
+    private boolean cancelRequested;
+
     @Column(name = "created_at", nullable = false, updatable = false)
     private OffsetDateTime createdAt;
 
@@ -85,6 +94,11 @@ public class Job {
 
     /** A new queued job, available at once, owning no run. */
     public static Job enqueue(NewJob spec, OffsetDateTime now) {
+        return enqueue(spec, now, null);
+    }
+
+    /** A new queued job remembered under a client's Idempotency-Key (null for none). */
+    public static Job enqueue(NewJob spec, OffsetDateTime now, String idempotencyKey) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(now, "now");
         Job job = new Job();
@@ -97,6 +111,10 @@ public class Job {
         job.availableAt = now;
         job.createdAt = now;
         job.updatedAt = now;
+        if (idempotencyKey != null) {
+            job.idempotencyKey = idempotencyKey;
+            job.requestHash = spec.requestHash();
+        }
         return job;
     }
 
@@ -145,5 +163,8 @@ public class Job {
     public OffsetDateTime finishedAt() { return finishedAt; }
     public String error() { return error; }
     public OffsetDateTime createdAt() { return createdAt; }
+    public String idempotencyKey() { return idempotencyKey; }
+    public String requestHash() { return requestHash; }
+    public boolean cancelRequested() { return cancelRequested; }
     public OffsetDateTime updatedAt() { return updatedAt; }
 }

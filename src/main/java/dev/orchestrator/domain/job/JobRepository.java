@@ -1,18 +1,37 @@
 package dev.orchestrator.domain.job;
 
 import dev.orchestrator.domain.run.AgentRun;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** Entity-managed access to jobs and their runs (the hot transitions live in the queue's SQL). */
 public interface JobRepository {
-    /** Persists a new job in its own transaction and returns it with its id. */
-    Job add(Job job);
+    /** Filters of the job list; null fields do not filter. */
+    record ListFilter(JobStatus status, String repo, String agent) {
+    }
+
+    /** Persists a new job and its dependencies in one transaction and returns it with its id. */
+    Job add(Job job, List<Long> dependsOn);
 
     Optional<Job> find(long id);
 
+    Optional<Job> findByIdempotencyKey(String key);
+
+    /** Which of {@code ids} exist. */
+    Set<Long> existing(Collection<Long> ids);
+
+    /** The ids the job depends on. */
+    List<Long> dependenciesOf(long jobId);
+
+    /** Jobs newest first, with ids below {@code beforeId} (null: from the newest), at most {@code limit}. */
+    List<Job> list(ListFilter filter, Long beforeId, int limit);
+
     /** The job's runs, oldest first. */
     List<AgentRun> runsOf(long jobId);
+
+    Optional<AgentRun> findRun(long runId);
 
     /** Running jobs, oldest claim first. */
     List<Job> running();

@@ -18,7 +18,7 @@ import java.util.Set;
  * "max_attempt" is caught instead of silently ignored.
  */
 final class EnqueueRequestParser {
-    static final Set<String> FIELDS = Set.of("agent", "repo", "payload", "priority", "max_attempts");
+    static final Set<String> FIELDS = Set.of("agent", "repo", "payload", "priority", "max_attempts", "depends_on");
 
     private EnqueueRequestParser() {
     }
@@ -48,7 +48,7 @@ final class EnqueueRequestParser {
         for (String key : obj.keySet()) {
             if (!FIELDS.contains(key)) {
                 throw new InvalidRequestException(key, "unknown field '" + key + "'; known fields: "
-                        + "agent, repo, payload, priority, max_attempts");
+                        + "agent, repo, payload, priority, max_attempts, depends_on");
             }
         }
         JsonValue payload = obj.get("payload");
@@ -57,7 +57,26 @@ final class EnqueueRequestParser {
             payloadJson = null;
         }
         return new EnqueueCommand(string(obj, "agent"), string(obj, "repo"), payloadJson,
-                integer(obj, "priority"), integer(obj, "max_attempts"));
+                integer(obj, "priority"), integer(obj, "max_attempts"), ids(obj, "depends_on"));
+    }
+
+    private static java.util.List<Long> ids(JsonObject obj, String field) {
+        JsonValue v = obj.get(field);
+        if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        if (!(v instanceof jakarta.json.JsonArray array)) {
+            throw new InvalidRequestException(field, field + " must be an array of job ids");
+        }
+        java.util.List<Long> ids = new java.util.ArrayList<>();
+        for (JsonValue e : array) {
+            if (!(e instanceof JsonNumber n) || !n.isIntegral() || n.bigIntegerValue().signum() <= 0
+                    || n.bigIntegerValue().bitLength() > 62) {
+                throw new InvalidRequestException(field, field + " must hold positive whole job ids");
+            }
+            ids.add(n.longValue());
+        }
+        return ids;
     }
 
     private static String string(JsonObject obj, String field) {

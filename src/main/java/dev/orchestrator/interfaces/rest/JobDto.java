@@ -10,11 +10,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 
-/** A job as the API shows it (snake_case on the wire). {@code runs} is null in lists. */
+/** A job as the API shows it (snake_case on the wire). {@code runs} and {@code depends_on} are null in lists. */
 public record JobDto(long id, String agent, String repo, String status, int priority, int attempts, int maxAttempts,
                      int transientAttempts, Instant availableAt, Long runId, Long pid, Instant startedAt,
                      Instant finishedAt, String error, Instant createdAt, Instant updatedAt, JsonValue payload,
-                     List<RunDto> runs) {
+                     Boolean cancelRequested, List<Long> dependsOn, List<RunDto> runs) {
 
     /** One run of a job. */
     public record RunDto(long id, int attempt, String node, Long pid, Instant processStartedAt, Instant startedAt,
@@ -26,11 +26,17 @@ public record JobDto(long id, String agent, String repo, String status, int prio
         }
     }
 
-    static JobDto of(Job j, List<AgentRun> runs) {
+    /** A job in a list: no runs, no dependencies. */
+    static JobDto of(Job j) {
+        return of(j, null, null);
+    }
+
+    static JobDto of(Job j, List<Long> dependsOn, List<AgentRun> runs) {
         return new JobDto(j.id(), j.agent(), j.repo(), j.status().db(), j.priority(), j.attempts(), j.maxAttempts(),
                 j.transientAttempts(), instant(j.availableAt()), j.runId(), j.pid(), instant(j.startedAt()),
                 instant(j.finishedAt()), j.error(), instant(j.createdAt()), instant(j.updatedAt()),
-                json(j.payload()), runs == null ? null : runs.stream().map(RunDto::of).toList());
+                json(j.payload()), j.cancelRequested(), dependsOn,
+                runs == null ? null : runs.stream().map(RunDto::of).toList());
     }
 
     private static Instant instant(OffsetDateTime t) {

@@ -38,6 +38,15 @@ public final class ProblemMappers {
         }
     }
 
+    /** A request that conflicts with a job's state: 409. */
+    @Provider
+    public static class ConflictMapper implements ExceptionMapper<dev.orchestrator.application.ConflictException> {
+        @Override
+        public Response toResponse(dev.orchestrator.application.ConflictException e) {
+            return response(Problem.of(409, "Conflict", e.getMessage(), null));
+        }
+    }
+
     /** JAX-RS's own errors (404 unknown path, 405, 406, 415 ...). */
     @Provider
     public static class WebApplicationMapper implements ExceptionMapper<WebApplicationException> {

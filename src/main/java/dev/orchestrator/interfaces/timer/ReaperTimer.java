@@ -19,8 +19,8 @@ import java.util.logging.Logger;
 /**
  * Non-persistent EJB timers (the queue's state lives in PostgreSQL; missed ticks are not replayed):
  * the reaper every ORCH_REAPER_INTERVAL_SECONDS and this node's heartbeat every
- * ORCH_NODE_HEARTBEAT_SECONDS. Only triggers: {@code Reaper.runOnce()} and
- * {@code NodeLease.heartbeat()} never throw.
+ * ORCH_NODE_HEARTBEAT_SECONDS, retention pruning hourly (first a minute after start). Only triggers:
+ * {@code Reaper.runOnce()}, {@code NodeLease.heartbeat()} and {@code RetentionPruner.pruneOnce()} never throw.
  */
 @Singleton
 @Startup
@@ -36,6 +36,8 @@ public class ReaperTimer {
 
     private static final String REAPER = "orchestrator-reaper";
     private static final String HEARTBEAT = "orchestrator-heartbeat";
+    private static final String RETENTION = "orchestrator-retention";
+    private static final long RETENTION_EVERY_MS = 3_600_000;
 
     @PostConstruct
     void schedule() {
@@ -43,6 +45,7 @@ public class ReaperTimer {
         timers.createIntervalTimer(reaper, reaper, new TimerConfig(REAPER, false));
         long heartbeat = bootstrap.config().nodeHeartbeat().toMillis();
         timers.createIntervalTimer(heartbeat, heartbeat, new TimerConfig(HEARTBEAT, false));
+        timers.createIntervalTimer(60_000, RETENTION_EVERY_MS, new TimerConfig(RETENTION, false));
     }
 
     @Timeout
@@ -51,6 +54,8 @@ public class ReaperTimer {
         try {
             if (HEARTBEAT.equals(timer.getInfo())) {
                 bootstrap.node().lease().heartbeat();
+            } else if (RETENTION.equals(timer.getInfo())) {
+                bootstrap.node().retention().pruneOnce();
             } else {
                 bootstrap.node().reaper().runOnce();
             }

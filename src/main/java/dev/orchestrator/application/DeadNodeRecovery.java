@@ -88,9 +88,17 @@ public class DeadNodeRecovery {
     }
 
     private Optional<RecoveredJob> recoverOne(RunningJob job, NodeIdentity owner, String why) {
-        if (job.runId() == null) {
-            boolean won = store.reapToQueued(job.id(), null, why + "; no process had been started", clock.instant());
-            return won ? Optional.of(new RecoveredJob(job.id(), null, JobStatus.QUEUED)) : Optional.empty();
+        if (job.runId() == null || job.pid() == null) {
+            // claimed (maybe with a run row) but no process was ever stamped: nothing ran, so no
+            // attempt is counted; a cancel request ends it cancelled
+            if (job.cancelRequested()) {
+                boolean won = completion.cancelled(job.id(), job.runId(), null);
+                return won ? Optional.of(new RecoveredJob(job.id(), job.runId(), JobStatus.CANCELLED))
+                        : Optional.empty();
+            }
+            boolean won = store.reapToQueued(job.id(), job.runId(), why + "; no process had been started",
+                    clock.instant());
+            return won ? Optional.of(new RecoveredJob(job.id(), job.runId(), JobStatus.QUEUED)) : Optional.empty();
         }
         boolean killed = false;
         if (job.pid() != null && owner.host().equals(self.host())

@@ -18,8 +18,10 @@ import java.util.logging.Logger;
  * nodes reclaim this node's jobs once it has missed ORCH_NODE_LEASE_SECONDS. So that a job never
  * runs here while another node runs it too, this node fences itself first:
  * <ul>
- * <li>no successful heartbeat for two thirds of the lease (database unreachable): stop claiming and
- *     kill the process groups of all running agents; resume claiming once a heartbeat succeeds;</li>
+ * <li>no successful heartbeat for half the lease (database unreachable): stop claiming and kill the
+ *     process groups of all running agents; resume claiming once a heartbeat succeeds. With the
+ *     configuration check (lease >= 2 x (heartbeat + kill grace) + 40 s, covering a 15 s statement
+ *     timeout and the kill itself) the agents are dead before any other node may reclaim;</li>
  * <li>the heartbeat finds the node already fenced (another node reclaimed its jobs): kill all
  *     running agents (their jobs are no longer ours), then rejoin and go on.</li>
  * </ul>
@@ -53,7 +55,7 @@ public final class NodeLease {
         this.dispatcher = dispatcher;
         this.active = active;
         this.groups = groups;
-        this.selfFenceAfter = lease.multipliedBy(2).dividedBy(3);
+        this.selfFenceAfter = lease.dividedBy(2);
         this.killGrace = killGrace;
         this.killer = killer;
         this.clock = clock;

@@ -50,10 +50,13 @@ public record OrchestratorConfig(
         }
         Duration heartbeat = s.seconds("ORCH_NODE_HEARTBEAT_SECONDS", 10, 1, 3600);
         Duration lease = s.seconds("ORCH_NODE_LEASE_SECONDS", 120, 3, 86_400);
-        if (lease.compareTo(heartbeat.multipliedBy(3)) < 0) {
-            throw new ConfigurationException("ORCH_NODE_LEASE_SECONDS=" + lease.toSeconds()
-                    + " must be at least 3 x ORCH_NODE_HEARTBEAT_SECONDS=" + heartbeat.toSeconds()
-                    + " (a node fences itself after two thirds of its lease without a heartbeat)");
+        Duration killGrace = s.seconds("ORCH_KILL_GRACE_SECONDS", 10, 0, 600);
+        Duration minLease = heartbeat.plus(killGrace).multipliedBy(2).plusSeconds(40);
+        if (lease.compareTo(minLease) < 0) {
+            throw new ConfigurationException("ORCH_NODE_LEASE_SECONDS=" + lease.toSeconds() + " is too short for "
+                    + "ORCH_NODE_HEARTBEAT_SECONDS=" + heartbeat.toSeconds() + " and ORCH_KILL_GRACE_SECONDS="
+                    + killGrace.toSeconds() + ": it must be at least 2 x (heartbeat + kill grace) + 40 = "
+                    + minLease.toSeconds() + " (a silent node must have killed its agents before others reclaim)");
         }
         return new OrchestratorConfig(
                 dataDir,
@@ -71,7 +74,7 @@ public record OrchestratorConfig(
                 s.integer("ORCH_TRANSIENT_OUTPUT_LINES", 20, 1, 1000),
                 s.integer("ORCH_RETENTION_DAYS", 14, 0, 36_500),
                 Duration.ofMillis(s.integer("ORCH_DISPATCH_POLL_MILLIS", 1000, 10, 60_000)),
-                s.seconds("ORCH_KILL_GRACE_SECONDS", 10, 0, 600),
+                killGrace,
                 s.string("ORCH_NODE_NAME", defaultNodeName),
                 s.flag("ORCH_REAPER_ENABLED", true),
                 s.seconds("ORCH_REAPER_INTERVAL_SECONDS", 10, 1, 3600),

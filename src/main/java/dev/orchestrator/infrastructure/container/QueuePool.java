@@ -6,6 +6,8 @@ import dev.orchestrator.infrastructure.config.DatabaseSettings;
 
 /** The connection pool of the queue's guarded statements (not enlisted in JTA). */
 final class QueuePool {
+    static final int SOCKET_TIMEOUT_SECONDS = 15;
+
     private QueuePool() {
     }
 
@@ -19,6 +21,10 @@ final class QueuePool {
         cfg.setMinimumIdle(2);
         cfg.setConnectionTimeout(10_000);
         cfg.setInitializationFailTimeout(-1); // Bootstrap checks the connection itself, naming the settings
+        // a statement never hangs longer than this on a half-open connection, so a node notices an
+        // unreachable database (and fences itself) well within its lease
+        cfg.addDataSourceProperty("socketTimeout", Integer.toString(SOCKET_TIMEOUT_SECONDS));
+        cfg.addDataSourceProperty("connectTimeout", "10");
         return new HikariDataSource(cfg);
     }
 }

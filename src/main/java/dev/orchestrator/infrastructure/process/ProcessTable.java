@@ -21,12 +21,29 @@ public class ProcessTable {
         return currentBootId;
     }
 
-    /** The process's start time (millisecond precision, derived from /proc/PID/stat), if it exists. */
+    /**
+     * The process's start time (millisecond precision, derived from /proc/PID/stat), if it exists
+     * and is not a zombie: an exited process that nobody reaped (under a PID 1 that does not reap,
+     * orphans stay zombies forever) has ended, whatever {@link ProcessHandle#isAlive()} says.
+     */
     public Optional<Instant> startTime(long pid) {
+        if (isZombie(pid)) {
+            return Optional.empty();
+        }
         return ProcessHandle.of(pid)
                 .filter(ProcessHandle::isAlive)
                 .flatMap(h -> h.info().startInstant())
                 .map(t -> t.truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    static boolean isZombie(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+            String state = stat.substring(stat.lastIndexOf(") ") + 2).split(" ", 2)[0];
+            return "Z".equals(state) || "X".equals(state);
+        } catch (java.io.IOException | RuntimeException e) {
+            return false; // no such process: ProcessHandle says so too
+        }
     }
 
     /** True only if the recorded process (pid, start time, boot) is the one alive now. */

@@ -57,6 +57,17 @@ class OrchestratorConfigTest {
     }
 
     @Test
+    void a_lease_too_short_to_fence_in_time_is_refused() {
+        values.put("ORCH_NODE_HEARTBEAT_SECONDS", "10");
+        values.put("ORCH_KILL_GRACE_SECONDS", "30");
+        values.put("ORCH_NODE_LEASE_SECONDS", "99");
+        assertThatThrownBy(this::config).hasMessageContaining("ORCH_NODE_LEASE_SECONDS=99 is too short")
+                .hasMessageContaining("at least 2 x (heartbeat + kill grace) + 40 = 120");
+        values.put("ORCH_NODE_LEASE_SECONDS", "120");
+        assertThat(config().nodeLease()).isEqualTo(Duration.ofSeconds(120));
+    }
+
+    @Test
     void database_settings_are_checked_before_any_connection() {
         assertThatThrownBy(() -> DatabaseSettings.fromEnvironment(Map.of()))
                 .hasMessageStartingWith("ORCH_DB_URL is not set");

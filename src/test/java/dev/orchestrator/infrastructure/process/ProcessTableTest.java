@@ -38,6 +38,24 @@ class ProcessTableTest {
     }
 
     @Test
+    void a_zombie_that_nobody_reaps_is_not_alive() throws Exception {
+        // sh starts "true" in the background, then becomes "sleep", which never reaps it
+        Process parent = new ProcessBuilder("/bin/sh", "-c", "/bin/true & echo $!; exec sleep 30").start();
+        try {
+            long zombie = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(
+                    parent.getInputStream())).readLine().trim());
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> ProcessTable.isZombie(zombie));
+            Instant recorded = ProcessHandle.of(zombie).flatMap(h -> h.info().startInstant()).orElse(Instant.now());
+
+            assertThat(table.startTime(zombie)).isEmpty();
+            assertThat(table.isSameProcessAlive(zombie, recorded, HostInfo.bootId())).isFalse();
+        } finally {
+            parent.destroyForcibly();
+        }
+    }
+
+    @Test
     void an_exited_process_is_not_alive() throws Exception {
         Process p = new ProcessBuilder("/bin/true").start();
         long pid = p.pid();

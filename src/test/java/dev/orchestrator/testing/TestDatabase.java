@@ -95,7 +95,7 @@ public final class TestDatabase {
 
     /** Empties every table: each test starts from nothing. */
     public void reset() {
-        execute("TRUNCATE agent_runs, jobs, nodes RESTART IDENTITY CASCADE");
+        execute("TRUNCATE job_dependencies, claim_pauses, agent_runs, jobs, nodes RESTART IDENTITY CASCADE");
     }
 
     public void execute(String sql) {

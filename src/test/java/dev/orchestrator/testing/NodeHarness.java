@@ -62,6 +62,7 @@ public final class NodeHarness implements AutoCloseable {
                 "wait", agent("wait", List.of(AGENTS + "/wait-for-file.sh", "../release")),
                 "tree", agent("tree", List.of(AGENTS + "/spawn-tree.sh", "child.pid")),
                 "missing", agent("missing", List.of("/no/such/executable")),
+                "limited", agent("limited", List.of(AGENTS + "/say-and-exit.sh", "Error: rate limit exceeded", "1")),
                 "slow", new AgentDefinition("slow", List.of(AGENTS + "/wait-for-file.sh", "../never"),
                         Duration.ofSeconds(5), Map.of(), Set.of())));
     }

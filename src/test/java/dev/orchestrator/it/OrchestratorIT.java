@@ -287,9 +287,127 @@ class OrchestratorIT {
         assertEquals(2, q.getInt("max_concurrency"));
         assertNotNull(q.getJsonArray("running"));
         JsonObject reaper = q.getJsonObject("reaper");
-        assertTrue(reaper.getBoolean("enabled"));
-        assertTrue(reaper.containsKey("impossible_queued_total"));
-        assertTrue(reaper.containsKey("reaped_total"));
+        for (String step : List.of("reaper", "sanitize", "liveness", "lease_reclaim", "timeout_backstop")) {
+            assertTrue(reaper.getJsonObject("enabled").getBoolean(step), step);
+        }
+        for (String reason : List.of("dead_process", "pid_reused", "spawn_grace_expired", "lease_expired", "timeout")) {
+            assertNotNull(reaper.getJsonObject("reaped_total").getJsonNumber(reason), reason);
+        }
+        for (String field : List.of("impossible_queued_total", "last_impossible_queued", "ticks_total", "errors_total",
+                "last_tick_at", "last_tick_ms", "orphans_killed_total", "finished_from_exit_file_total",
+                "recovered_at_startup")) {
+            assertTrue(reaper.containsKey(field), field);
+        }
+        assertFalse(reaper.getJsonObject("node").getBoolean("fenced"));
+        assertTrue(q.getJsonObject("gates").getBoolean("serial"));
+        assertTrue(q.getJsonObject("gates").getBoolean("dependencies"));
+        assertFalse(q.getJsonObject("paused").getBoolean("all"));
+    }
+
+    private HttpResponse<String> post(String path, String body, String headerName, String headerValue)
+            throws Exception {
+        return http.send(HttpRequest.newBuilder(api(path)).header("Content-Type", "application/json")
+                .header(headerName, headerValue).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> postEmpty(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(api(path)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @RunAsClient
+    void the_same_idempotency_key_returns_the_same_job_and_a_different_request_under_it_is_refused()
+            throws Exception {
+        String body = "{\"agent\": \"echo\", \"repo\": \"idem\", \"payload\": {\"n\": 1}}";
+        HttpResponse<String> first = post("jobs", body, "Idempotency-Key", "order-42");
+        HttpResponse<String> again = post("jobs", body, "Idempotency-Key", "order-42");
+        HttpResponse<String> other = post("jobs", body.replace("1}", "2}"), "Idempotency-Key", "order-42");
+
+        assertEquals(201, first.statusCode(), first.body());
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(json(first).getJsonNumber("id"), json(again).getJsonNumber("id"));
+        assertEquals("true", again.headers().firstValue("Idempotent-Replayed").orElse(""));
+        assertEquals(409, other.statusCode(), other.body());
+        assertEquals(400, post("jobs", body, "Idempotency-Key", "has space").statusCode());
+    }
+
+    @Test
+    @RunAsClient
+    void pause_cancel_retry_and_dependencies_over_http() throws Exception {
+        assertEquals(200, postEmpty("queue/pause?repo=held").statusCode());
+        JsonObject q = json(get("queue"));
+        assertTrue(q.getJsonObject("paused").getJsonArray("repos").toString().contains("held"));
+        long dep = json(post("jobs", "application/json", "{\"agent\": \"echo\", \"repo\": \"held\"}"))
+                .getJsonNumber("id").longValue();
+        HttpResponse<String> dependant = post("jobs", "application/json",
+                "{\"agent\": \"echo\", \"repo\": \"other\", \"depends_on\": [" + dep + "]}");
+        assertEquals(201, dependant.statusCode(), dependant.body());
+        long dependantId = json(dependant).getJsonNumber("id").longValue();
+        assertEquals("[" + dep + "]", json(dependant).getJsonArray("depends_on").toString());
+        HttpResponse<String> unknown = post("jobs", "application/json",
+                "{\"agent\": \"echo\", \"repo\": \"other\", \"depends_on\": [987654321]}");
+        assertEquals(400, unknown.statusCode());
+        assertEquals("depends_on", json(unknown).getString("field"));
+
+        HttpResponse<String> cancelled = postEmpty("jobs/" + dep + "/cancel");
+        assertEquals(200, cancelled.statusCode(), cancelled.body());
+        assertEquals("cancelled", json(cancelled).getString("status"));
+        await().atMost(WAIT).until(() -> "cancelled".equals(json(get("jobs/" + dependantId)).getString("status")));
+        assertEquals(409, postEmpty("jobs/" + dep + "/cancel").statusCode());
+        assertEquals(404, postEmpty("jobs/987654321/cancel").statusCode());
+
+        HttpResponse<String> retried = postEmpty("jobs/" + dep + "/retry");
+        assertEquals(200, retried.statusCode(), retried.body());
+        assertEquals("queued", json(retried).getString("status"));
+        assertEquals(409, postEmpty("jobs/" + dep + "/retry").statusCode());
+        assertEquals(200, postEmpty("queue/resume?repo=held").statusCode());
+        awaitJob(dep, "done");
+        assertEquals(400, postEmpty("queue/pause?repo=../x").statusCode());
+    }
+
+    @Test
+    @RunAsClient
+    void a_running_job_is_cancelled_over_http_and_its_process_killed() throws Exception {
+        long id = json(post("jobs", "application/json", "{\"agent\": \"sleepy\", \"repo\": \"sleepy\"}"))
+                .getJsonNumber("id").longValue();
+        await().atMost(WAIT).until(() -> !json(get("jobs/" + id)).isNull("pid"));
+        long pid = json(get("jobs/" + id)).getJsonNumber("pid").longValue();
+
+        HttpResponse<String> r = postEmpty("jobs/" + id + "/cancel");
+
+        assertTrue(r.statusCode() == 202 || r.statusCode() == 200, r.body());
+        JsonObject done = awaitJob(id, "cancelled");
+        assertEquals("cancelled", done.getJsonArray("runs").getJsonObject(0).getString("outcome"));
+        await().atMost(WAIT).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+
+    @Test
+    @RunAsClient
+    void jobs_are_listed_newest_first_with_filters_and_keyset_pages_and_a_runs_log_is_served() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(201, post("jobs", "application/json", "{\"agent\": \"echo\", \"repo\": \"listed\"}")
+                    .statusCode());
+        }
+        JsonObject page1 = json(get("jobs?repo=listed&limit=2"));
+        List<JsonObject> jobs1 = page1.getJsonArray("jobs").getValuesAs(JsonObject.class);
+        assertEquals(2, jobs1.size());
+        assertTrue(jobs1.get(0).getJsonNumber("id").longValue() > jobs1.get(1).getJsonNumber("id").longValue());
+        long cursor = page1.getJsonNumber("next_cursor").longValue();
+        JsonObject page2 = json(get("jobs?repo=listed&limit=2&cursor=" + cursor));
+        assertEquals(1, page2.getJsonArray("jobs").size());
+        assertTrue(page2.isNull("next_cursor"));
+        assertEquals(400, get("jobs?status=paused").statusCode());
+        assertEquals(400, get("jobs?limit=0").statusCode());
+
+        long last = jobs1.get(0).getJsonNumber("id").longValue();
+        JsonObject done = awaitJob(last, "done");
+        long runId = done.getJsonNumber("run_id").longValue();
+        HttpResponse<String> log = get("runs/" + runId + "/log?tail=1");
+        assertEquals(200, log.statusCode());
+        assertTrue(log.body().startsWith("payload="), log.body());
+        assertEquals(404, get("runs/987654321/log").statusCode());
     }
 
     private long totalJobs() throws Exception {

@@ -7,7 +7,13 @@ import dev.orchestrator.infrastructure.persistence.JobStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -27,14 +33,20 @@ public class Dispatcher {
     private final ClaimPolicy policy;
     private final Duration pollInterval;
     private final QueueEvents events;
+    private final Executor startExecutor;
+    private final int parallelStarts;
     private final WakeSignal signal = new WakeSignal();
     private final AtomicLong errors = new AtomicLong();
     private volatile boolean stopping;
     private volatile boolean paused;
     private Thread thread;
 
+    /**
+     * @param startExecutor runs the starts of claimed jobs, up to {@code parallelStarts} at once, so
+     *                      that the next claim does not wait for the previous spawn
+     */
     public Dispatcher(JobStore store, RunStarter starter, NodeIdentity node, Clock clock, ClaimPolicy policy,
-                      Duration pollInterval, QueueEvents events) {
+                      Duration pollInterval, QueueEvents events, Executor startExecutor, int parallelStarts) {
         this.store = store;
         this.starter = starter;
         this.node = node;
@@ -42,6 +54,8 @@ public class Dispatcher {
         this.policy = policy;
         this.pollInterval = pollInterval;
         this.events = events;
+        this.startExecutor = startExecutor;
+        this.parallelStarts = Math.max(1, parallelStarts);
     }
 
     public int maxConcurrency() {
@@ -128,19 +142,50 @@ public class Dispatcher {
         LOG.info("dispatcher stopped");
     }
 
-    /** Claims and starts jobs until no slot or no eligible job is left; returns how many started. */
+    /**
+     * Claims and starts jobs until no slot or no eligible job is left; returns how many were claimed.
+     * Claims happen one after another (in claim order, under the cluster-wide claim lock); up to
+     * {@code parallelStarts} starts run beside them. Returns only when every start it began has
+     * finished, so a stop never races a start.
+     */
     public int drain() {
-        int started = 0;
-        while (!stopping && !paused) {
-            Optional<ClaimedJob> claim = store.claimNext(node.id(), clock.instant(), policy);
-            if (claim.isEmpty()) {
-                break;
+        int claimed = 0;
+        List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+        RuntimeException failure = null;
+        try {
+            while (!stopping && !paused) {
+                inFlight.removeIf(CompletableFuture::isDone);
+                if (inFlight.size() >= parallelStarts) {
+                    CompletableFuture.anyOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+                    continue;
+                }
+                Optional<ClaimedJob> claim = store.claimNext(node.id(), clock.instant(), policy);
+                if (claim.isEmpty()) {
+                    break;
+                }
+                events.record(QueueEvent.CLAIMED);
+                claimed++;
+                ClaimedJob job = claim.get();
+                inFlight.add(CompletableFuture.runAsync(() -> starter.start(job), startExecutor));
             }
-            events.record(QueueEvent.CLAIMED);
-            starter.start(claim.get());
-            started++;
+        } catch (RuntimeException e) {
+            failure = e;
         }
-        return started;
+        for (CompletableFuture<Void> f : inFlight) {
+            try {
+                f.join();
+            } catch (CompletionException | CancellationException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException r ? r : e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return claimed;
     }
 
     private Duration untilNextAvailable() {

@@ -29,6 +29,8 @@ import java.util.logging.Logger;
  */
 public final class OrchestratorNode {
     private static final Logger LOG = Logger.getLogger(OrchestratorNode.class.getName());
+    /** Most starts (attach, spawn, stamp) in flight at once beside the claims. */
+    static final int PARALLEL_STARTS = 4;
 
     /** The OS commands the node relies on (resolved and checked at start-up). */
     public record Commands(String setsid, String kill) {
@@ -75,7 +77,7 @@ public final class OrchestratorNode {
         this.dispatcher = new Dispatcher(store, starter, node, clock,
                 new ClaimPolicy(config.maxConcurrency(), config.serialGateEnabled(), config.taskDepsEnabled(),
                         agents.limits()),
-                config.dispatchPollInterval(), events);
+                config.dispatchPollInterval(), events, executor, Math.min(config.maxConcurrency(), PARALLEL_STARTS));
         this.recovery = new DeadNodeRecovery(store, processes, groups, completion, agents, node, clock,
                 config.killGrace(), events);
         this.reaper = new Reaper(store, processes, groups, active, completion, recovery, agents, node, clock,

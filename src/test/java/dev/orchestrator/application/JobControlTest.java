@@ -84,6 +84,20 @@ class JobControlTest {
     }
 
     @Test
+    void cancel_requests_are_carried_out_even_with_the_reaper_switched_off() throws Exception {
+        h.settings.put("ORCH_REAPER_ENABLED", "false");
+        h.start("n1");
+        long id = h.f.job().agent("wait").repo("w").insert();
+        h.node.dispatcher().drain();
+        long pid = (Long) job(id).get("pid");
+        h.f.store.requestCancel(id, Instant.now());
+
+        h.node.reaper().runOnce();
+
+        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")) && gone(pid));
+    }
+
+    @Test
     void cancelling_a_queued_job_is_immediate_and_cancels_its_dependants() {
         h.start("n1");
         long id = h.f.job().insert();

@@ -69,8 +69,7 @@ public record OrchestratorConfig(
                 base,
                 max,
                 s.integer("ORCH_MAX_TRANSIENT_ATTEMPTS", 10, 1, 1000),
-                java.util.Arrays.asList(s.string("ORCH_TRANSIENT_OUTPUT_PATTERNS",
-                        DEFAULT_TRANSIENT_OUTPUT_PATTERNS).split(",")),
+                transientPatterns(s.string("ORCH_TRANSIENT_OUTPUT_PATTERNS", DEFAULT_TRANSIENT_OUTPUT_PATTERNS)),
                 s.integer("ORCH_TRANSIENT_OUTPUT_LINES", 20, 1, 1000),
                 s.integer("ORCH_RETENTION_DAYS", 14, 0, 36_500),
                 Duration.ofMillis(s.integer("ORCH_DISPATCH_POLL_MILLIS", 1000, 10, 60_000)),
@@ -85,6 +84,11 @@ public record OrchestratorConfig(
                 s.seconds("ORCH_SPAWN_GRACE_SECONDS", 60, 1, 3600),
                 heartbeat,
                 lease);
+    }
+
+    /** Comma-separated patterns; "none" switches output patterns off. */
+    static java.util.List<String> transientPatterns(String raw) {
+        return raw.trim().equalsIgnoreCase("none") ? java.util.List.of() : java.util.Arrays.asList(raw.split(","));
     }
 
     public Path runsDir() {

@@ -57,6 +57,13 @@ class OrchestratorConfigTest {
     }
 
     @Test
+    void transient_output_patterns_default_and_can_be_switched_off() {
+        assertThat(config().transientOutputPatterns()).containsExactly("overloaded", "rate limit", "too many requests");
+        values.put("ORCH_TRANSIENT_OUTPUT_PATTERNS", "none");
+        assertThat(config().transientOutputPatterns()).isEmpty();
+    }
+
+    @Test
     void a_lease_too_short_to_fence_in_time_is_refused() {
         values.put("ORCH_NODE_HEARTBEAT_SECONDS", "10");
         values.put("ORCH_KILL_GRACE_SECONDS", "30");

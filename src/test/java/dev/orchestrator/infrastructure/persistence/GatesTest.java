@@ -158,8 +158,8 @@ class GatesTest {
     }
 
     /**
-     * Randomised: many repos, dependencies, priorities, back-offs and pauses, with every gate on and
-     * one slot. After every claim attempt, either the slot is taken or no queued job is eligible,
+     * Randomised (fixed seed, so every run is the same): many repos, dependencies, priorities,
+     * back-offs and a paused repo, with every gate on and three slots. After every claim attempt, either the slot is taken or no queued job is eligible,
      * and every claim takes the highest-priority, oldest eligible job.
      */
     @Test

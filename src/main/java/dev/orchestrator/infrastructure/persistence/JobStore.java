@@ -209,14 +209,6 @@ public class JobStore {
         });
     }
 
-    /** Records that a run's process ended after its job was taken from it; the job is untouched. */
-    public void recordSupersededExit(long runId, Integer exitCode, String error, Instant now) {
-        tx.inTransaction(c -> {
-            closeRun(c, runId, now, exitCode, RunOutcome.SUPERSEDED, error);
-            return null;
-        });
-    }
-
     // ---------------------------------------------------------------- reaper and recovery
 
     /**

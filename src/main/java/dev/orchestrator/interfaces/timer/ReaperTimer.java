@@ -3,6 +3,8 @@ package dev.orchestrator.interfaces.timer;
 import dev.orchestrator.infrastructure.container.Bootstrap;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
 import jakarta.ejb.DependsOn;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
@@ -13,6 +15,9 @@ import jakarta.ejb.TimerService;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -25,6 +30,9 @@ import java.util.logging.Logger;
 @Singleton
 @Startup
 @DependsOn("Bootstrap")
+// Bean-managed concurrency: a long reaper pass (killing orphans takes up to the kill grace each)
+// must never hold back the heartbeat, as the default write lock of a singleton would.
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
 public class ReaperTimer {
     private static final Logger LOG = Logger.getLogger(ReaperTimer.class.getName());
 
@@ -48,9 +56,16 @@ public class ReaperTimer {
         timers.createIntervalTimer(60_000, RETENTION_EVERY_MS, new TimerConfig(RETENTION, false));
     }
 
+    private final Map<String, AtomicBoolean> busy = new ConcurrentHashMap<>();
+
     @Timeout
     @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
     void tick(Timer timer) {
+        // each kind of tick runs alone: a tick that finds the previous one still running is skipped
+        AtomicBoolean running = busy.computeIfAbsent(String.valueOf(timer.getInfo()), k -> new AtomicBoolean());
+        if (!running.compareAndSet(false, true)) {
+            return;
+        }
         try {
             if (HEARTBEAT.equals(timer.getInfo())) {
                 bootstrap.node().lease().heartbeat();
@@ -61,6 +76,8 @@ public class ReaperTimer {
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, timer.getInfo() + " tick failed", e);
+        } finally {
+            running.set(false);
         }
     }
 }

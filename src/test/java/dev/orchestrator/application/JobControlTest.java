@@ -40,7 +40,7 @@ class JobControlTest {
     }
 
     private Map<String, Object> job(long id) {
-        return TestJobs.row(h.f.ds, id);
+        return h.job(id);
     }
 
     private static boolean gone(long pid) {

@@ -39,7 +39,7 @@ class NodeLeaseTest {
     }
 
     private Map<String, Object> job(long id) {
-        return TestJobs.row(h.f.ds, id);
+        return h.job(id);
     }
 
     private long startWaitingJob() {

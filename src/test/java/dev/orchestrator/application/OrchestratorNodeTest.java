@@ -38,7 +38,7 @@ class OrchestratorNodeTest {
     }
 
     private Map<String, Object> job(long id) {
-        return TestJobs.row(h.f.ds, id);
+        return h.job(id);
     }
 
     private void awaitStatus(long id, String status) {
@@ -254,11 +254,8 @@ class OrchestratorNodeTest {
         h.start("n1");
         Process unrelated = new ProcessBuilder("sleep", "300").start();
         try {
-            long wedged = TestJobs.running(h.f.ds, "n1", Instant.now()).runId(759L).pid(unrelated.pid()).insert();
-            h.f.db.execute("INSERT INTO agent_runs (id, job_id, attempt, node_id, host, boot_id, pid, "
-                    + "process_started_at, started_at, log_path) OVERRIDING SYSTEM VALUE VALUES (759, " + wedged
-                    + ", 1, 'n1', 'test-host', '"
-                    + h.node.node().bootId() + "', " + unrelated.pid() + ", '2020-01-01T00:00:00Z', now(), '/tmp/x')");
+            long wedged = h.runningJobWithRun("n1", "ok", 759, unrelated.pid(), Instant.parse("2020-01-01T00:00:00Z"),
+                    tmp.resolve("wedged"), Instant.now(), 0);
             long waiting = h.f.job().agent("ok").insert();
             assertThat(h.node.dispatcher().drain()).as("the slot is held").isZero();
 

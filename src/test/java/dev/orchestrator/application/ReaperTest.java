@@ -49,20 +49,12 @@ class ReaperTest {
     }
 
     private Map<String, Object> job(long id) {
-        return TestJobs.row(h.f.ds, id);
+        return h.job(id);
     }
 
-    /** A running job of {@code node} with a run row (id = runId) for process {@code pid}. */
     private long runningJob(String node, String agent, long runId, long pid, Instant processStart, Path runDir,
                             Instant runStart, int attempts) {
-        long id = TestJobs.running(h.f.ds, node, runStart).agent(agent).runId(runId).pid(pid).attempts(attempts)
-                .maxAttempts(3).insert();
-        h.f.db.execute("INSERT INTO agent_runs (id, job_id, attempt, node_id, host, boot_id, pid, process_started_at,"
-                + " started_at, log_path) OVERRIDING SYSTEM VALUE VALUES (" + runId + ", " + id + ", 1, '" + node
-                + "', 'test-host', '" + HostInfo.bootId() + "', " + pid + ", "
-                + (processStart == null ? "NULL" : "'" + processStart + "'") + ", '" + runStart + "', '"
-                + runDir.resolve("output.log") + "')");
-        return id;
+        return h.runningJobWithRun(node, agent, runId, pid, processStart, runDir, runStart, attempts);
     }
 
     private long deadPid() throws Exception {

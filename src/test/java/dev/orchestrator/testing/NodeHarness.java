@@ -90,6 +90,27 @@ public final class NodeHarness implements AutoCloseable {
         return node;
     }
 
+    /** The job's row (see {@link TestJobs#row}). */
+    public Map<String, Object> job(long id) {
+        return TestJobs.row(f.ds, id);
+    }
+
+    /**
+     * Seeds a running job of {@code node} with its run row (id {@code runId}) for process {@code pid}
+     * started at {@code processStart} (null: unknown), on this host's boot.
+     */
+    public long runningJobWithRun(String node, String agent, long runId, long pid, Instant processStart,
+                                  Path runDir, Instant runStart, int attempts) {
+        long id = TestJobs.running(f.ds, node, runStart).agent(agent).runId(runId).pid(pid).attempts(attempts)
+                .maxAttempts(3).insert();
+        f.db.execute("INSERT INTO agent_runs (id, job_id, attempt, node_id, host, boot_id, pid, process_started_at,"
+                + " started_at, log_path) OVERRIDING SYSTEM VALUE VALUES (" + runId + ", " + id + ", 1, '" + node
+                + "', 'test-host', '" + dev.orchestrator.infrastructure.process.HostInfo.bootId() + "', " + pid + ", "
+                + (processStart == null ? "NULL" : "'" + processStart + "'") + ", '" + runStart + "', '"
+                + runDir.resolve("output.log") + "')");
+        return id;
+    }
+
     public Path repoDir(String repo) {
         return dataDir.resolve("repos").resolve(repo);
     }

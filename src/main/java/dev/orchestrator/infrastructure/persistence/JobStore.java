@@ -138,11 +138,8 @@ public class JobStore {
 
     /** running -> done, keeping the link to the run. */
     public Ownership finishDone(long jobId, long runId, int exitCode, Instant now) {
-        return tx.inTransaction(c -> {
-            Ownership o = Ownership.fromRowCount(update(c, QueueSql.FINISH_DONE, ts(now), ts(now), jobId, runId));
-            closeRun(c, runId, now, exitCode, o.owned() ? RunOutcome.DONE : RunOutcome.SUPERSEDED, null);
-            return o;
-        });
+        return fencedFinish(runId, exitCode, RunOutcome.DONE, null, now,
+                QueueSql.FINISH_DONE, ts(now), ts(now), jobId, runId);
     }
 
     /**
@@ -181,32 +178,20 @@ public class JobStore {
     /** A transient failure: requeued with back-off until {@code availableAt}; attempts not counted. */
     public Ownership requeueTransient(long jobId, long runId, int exitCode, String error, Instant availableAt,
                                       Instant now) {
-        return tx.inTransaction(c -> {
-            Ownership o = Ownership.fromRowCount(
-                    update(c, QueueSql.REQUEUE_TRANSIENT, ts(availableAt), error, ts(now), jobId, runId));
-            closeRun(c, runId, now, exitCode, o.owned() ? RunOutcome.TRANSIENT : RunOutcome.SUPERSEDED, error);
-            return o;
-        });
+        return fencedFinish(runId, exitCode, RunOutcome.TRANSIENT, error, now,
+                QueueSql.REQUEUE_TRANSIENT, ts(availableAt), error, ts(now), jobId, runId);
     }
 
     /** A transient failure with no transient attempts left: the job fails. */
     public Ownership failTransientExhausted(long jobId, long runId, int exitCode, String error, Instant now) {
-        return tx.inTransaction(c -> {
-            Ownership o = Ownership.fromRowCount(
-                    update(c, QueueSql.FAIL_TRANSIENT_EXHAUSTED, ts(now), error, ts(now), jobId, runId));
-            closeRun(c, runId, now, exitCode, o.owned() ? RunOutcome.FAILED : RunOutcome.SUPERSEDED, error);
-            return o;
-        });
+        return fencedFinish(runId, exitCode, RunOutcome.FAILED, error, now,
+                QueueSql.FAIL_TRANSIENT_EXHAUSTED, ts(now), error, ts(now), jobId, runId);
     }
 
     /** Requeued without counting an attempt: this node gave the run up (orderly shutdown). */
     public Ownership requeueAbandoned(long jobId, long runId, Integer exitCode, String error, Instant now) {
-        return tx.inTransaction(c -> {
-            Ownership o = Ownership.fromRowCount(
-                    update(c, QueueSql.REQUEUE_UNCOUNTED, ts(now), error, ts(now), jobId, runId));
-            closeRun(c, runId, now, exitCode, o.owned() ? RunOutcome.ABANDONED : RunOutcome.SUPERSEDED, error);
-            return o;
-        });
+        return fencedFinish(runId, exitCode, RunOutcome.ABANDONED, error, now,
+                QueueSql.REQUEUE_UNCOUNTED, ts(now), error, ts(now), jobId, runId);
     }
 
     // ---------------------------------------------------------------- reaper and recovery
@@ -289,15 +274,12 @@ public class JobStore {
 
     /** running -> cancelled, fenced by the run (or, with no run yet, by its absence). */
     public Ownership finishCancelled(long jobId, Long runId, Integer exitCode, String reason, Instant now) {
-        return tx.inTransaction(c -> {
-            if (runId == null) {
-                return Ownership.fromRowCount(update(c, QueueSql.CANCEL_UNSTARTED, ts(now), reason, ts(now), jobId));
-            }
-            Ownership o = Ownership.fromRowCount(
-                    update(c, QueueSql.FINISH_CANCELLED, ts(now), reason, ts(now), jobId, runId));
-            closeRun(c, runId, now, exitCode, o.owned() ? RunOutcome.CANCELLED : RunOutcome.SUPERSEDED, reason);
-            return o;
-        });
+        if (runId == null) {
+            return tx.inTransaction(c -> Ownership.fromRowCount(
+                    update(c, QueueSql.CANCEL_UNSTARTED, ts(now), reason, ts(now), jobId)));
+        }
+        return fencedFinish(runId, exitCode, RunOutcome.CANCELLED, reason, now,
+                QueueSql.FINISH_CANCELLED, ts(now), reason, ts(now), jobId, runId);
     }
 
     /**
@@ -476,6 +458,19 @@ public class JobStore {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * One fenced transition of a running job and, in the same transaction, the closing of its run:
+     * with {@code outcome} if the job was still the run's, as superseded if it was not.
+     */
+    private Ownership fencedFinish(long runId, Integer exitCode, RunOutcome outcome, String error, Instant now,
+                                   String sql, Object... params) {
+        return tx.inTransaction(c -> {
+            Ownership o = Ownership.fromRowCount(update(c, sql, params));
+            closeRun(c, runId, now, exitCode, o.owned() ? outcome : RunOutcome.SUPERSEDED, error);
+            return o;
+        });
+    }
 
     private static void closeRun(Connection c, long runId, Instant now, Integer exitCode, RunOutcome outcome,
                                  String error) throws SQLException {

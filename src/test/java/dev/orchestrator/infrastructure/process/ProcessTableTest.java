@@ -2,9 +2,17 @@ package dev.orchestrator.infrastructure.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A process is ours only if pid, start time and boot id all match: a reused pid never passes. */
 class ProcessTableTest {
@@ -38,18 +46,28 @@ class ProcessTableTest {
     }
 
     @Test
-    void a_zombie_that_nobody_reaps_is_not_alive() throws Exception {
-        // sh starts "true" in the background, then becomes "sleep", which never reaps it
-        Process parent = new ProcessBuilder("/bin/sh", "-c", "/bin/true & echo $!; exec sleep 30").start();
+    void a_zombie_that_nobody_reaps_is_not_alive(@TempDir Path dir) throws Exception {
+        // sh starts a child that waits for a file, then becomes "sleep", which never reaps it.
+        // The child must not exit before the exec: a shell reaps children it still is.
+        Path release = dir.resolve("release");
+        Process parent = new ProcessBuilder("/bin/sh", "-c",
+                "/bin/sh -c 'while [ ! -e \"$0\" ]; do sleep 0.02; done' \"$1\" & echo $!; exec sleep 60",
+                "sh", release.toString()).start();
         try {
-            long zombie = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(
-                    parent.getInputStream())).readLine().trim());
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-                    .until(() -> ProcessTable.isZombie(zombie));
-            Instant recorded = ProcessHandle.of(zombie).flatMap(h -> h.info().startInstant()).orElse(Instant.now());
+            long child = Long.parseLong(new BufferedReader(new InputStreamReader(
+                    parent.getInputStream(), StandardCharsets.UTF_8)).readLine().trim());
+            Path parentComm = Path.of("/proc", Long.toString(parent.pid()), "comm");
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> Files.readString(parentComm).trim().equals("sleep"));
+            Instant recorded = table.startTime(child).orElseThrow();
+            assertThat(table.isSameProcessAlive(child, recorded, HostInfo.bootId())).isTrue();
 
-            assertThat(table.startTime(zombie)).isEmpty();
-            assertThat(table.isSameProcessAlive(zombie, recorded, HostInfo.bootId())).isFalse();
+            Files.createFile(release);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTable.isZombie(child));
+
+            assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive)).contains(true); // what the JDK believes
+            assertThat(table.startTime(child)).isEmpty();
+            assertThat(table.isSameProcessAlive(child, recorded, HostInfo.bootId())).isFalse();
         } finally {
             parent.destroyForcibly();
         }

@@ -7,6 +7,7 @@ import dev.orchestrator.domain.agent.RepoName;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.testing.MutableClock;
 import dev.orchestrator.testing.NodeHarness;
+import dev.orchestrator.testing.Processes;
 import dev.orchestrator.testing.TestJobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,10 +44,6 @@ class JobControlTest {
         return h.job(id);
     }
 
-    private static boolean gone(long pid) {
-        return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
-    }
-
     @Test
     void cancelling_a_running_job_kills_its_whole_process_tree_and_ends_it_cancelled() throws Exception {
         h.start("n1");
@@ -61,7 +58,7 @@ class JobControlTest {
 
         assertThat(a.result()).isIn(JobControl.Result.IN_PROGRESS, JobControl.Result.DONE);
         await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")));
-        await().atMost(WAIT).until(() -> gone(agentPid) && gone(grandchild));
+        await().atMost(WAIT).until(() -> Processes.gone(agentPid) && Processes.gone(grandchild));
         Map<String, Object> r = job(id);
         assertThat(r.get("error")).isEqualTo("cancelled by operator");
         assertThat(r.get("finished_at")).isNotNull();
@@ -80,7 +77,7 @@ class JobControlTest {
 
         h.node.reaper().runOnce();
 
-        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")) && gone(pid));
+        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")) && Processes.gone(pid));
     }
 
     @Test
@@ -94,7 +91,7 @@ class JobControlTest {
 
         h.node.reaper().runOnce();
 
-        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")) && gone(pid));
+        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")) && Processes.gone(pid));
     }
 
     @Test

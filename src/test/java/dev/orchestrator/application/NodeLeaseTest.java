@@ -7,6 +7,7 @@ import dev.orchestrator.infrastructure.persistence.JobStore;
 import dev.orchestrator.infrastructure.process.OsCommands;
 import dev.orchestrator.infrastructure.process.ProcessGroups;
 import dev.orchestrator.testing.NodeHarness;
+import dev.orchestrator.testing.Processes;
 import dev.orchestrator.testing.SwitchableDataSource;
 import dev.orchestrator.testing.TestJobs;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ class NodeLeaseTest {
 
         h.node.lease().heartbeat();
 
-        await().atMost(WAIT).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        await().atMost(WAIT).until(() -> Processes.gone(pid));
         await().atMost(WAIT).until(() -> !"running".equals(job(id).get("status")));
         assertThat((String) job(id).get("error")).contains("node fenced");
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM nodes WHERE id = 'n1' AND stopped_at IS NULL"))
@@ -100,7 +101,7 @@ class NodeLeaseTest {
         lease.heartbeat();
         assertThat(lease.isFenced()).isTrue();
         assertThat(h.node.dispatcher().isPaused()).isTrue();
-        await().atMost(WAIT).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        await().atMost(WAIT).until(() -> Processes.gone(pid));
         long queued = h.f.job().agent("ok").insert();
         assertThat(h.node.dispatcher().drain()).as("no claims while fenced").isZero();
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.orchestrator.testing.MutableClock;
+import dev.orchestrator.testing.Processes;
 import dev.orchestrator.testing.TestJobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -206,7 +207,7 @@ class OrchestratorNodeTest {
         assertThat(r.get("pid")).isNull();
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE outcome = 'abandoned'"))
                 .isEqualTo(1);
-        await().atMost(WAIT).until(() -> isGone(agentPid) && isGone(grandchild));
+        await().atMost(WAIT).until(() -> Processes.gone(agentPid) && Processes.gone(grandchild));
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM nodes WHERE id = 'n1' AND stopped_at IS NOT NULL"))
                 .isEqualTo(1);
     }
@@ -272,8 +273,5 @@ class OrchestratorNodeTest {
         }
     }
 
-    private static boolean isGone(long pid) {
-        return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
-    }
 
 }

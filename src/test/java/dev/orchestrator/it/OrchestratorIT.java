@@ -11,6 +11,7 @@ import dev.orchestrator.domain.agent.RepoName;
 import dev.orchestrator.domain.job.Job;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.NewJob;
+import dev.orchestrator.testing.Processes;
 import jakarta.annotation.Resource;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -56,7 +57,7 @@ class OrchestratorIT {
     @Deployment
     static WebArchive deployment() {
         return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("orch.war")))
-                .addClass(OrchestratorIT.class);
+                .addClasses(OrchestratorIT.class, dev.orchestrator.testing.Processes.class);
     }
 
     @ArquillianResource
@@ -380,7 +381,7 @@ class OrchestratorIT {
         assertTrue(r.statusCode() == 202 || r.statusCode() == 200, r.body());
         JsonObject done = awaitJob(id, "cancelled");
         assertEquals("cancelled", done.getJsonArray("runs").getJsonObject(0).getString("outcome"));
-        await().atMost(WAIT).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        await().atMost(WAIT).until(() -> Processes.gone(pid));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.orchestrator.testing.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,7 +145,7 @@ class ProcessLauncherTest {
 
         assertThat(p.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> ProcessHandle.of(grandchild).map(h -> !h.isAlive()).orElse(true));
+                .until(() -> Processes.gone(grandchild));
         assertThat(groups.groupAlive(p.pid())).isFalse();
     }
 }

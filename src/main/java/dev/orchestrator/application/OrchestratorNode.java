@@ -71,7 +71,7 @@ public final class OrchestratorNode {
                 new BackoffPolicy(config.transientBackoffBase(), config.transientBackoffMax(), jitter),
                 config.maxTransientAttempts(), config.transientOutputPatterns(), config.transientOutputLines()),
                 active, events);
-        RunStarter starter = new RunStarter(store, agents, new ProcessLauncher(commands.setsid(), processes), groups,
+        RunStarter starter = new RunStarter(store, agents, new ProcessLauncher(commands.setsid(), processes, config.killGrace()), groups,
                 completion, active, events, node, clock, config.reposDir(), config.runsDir(), config.killGrace(),
                 serverEnv, executor);
         this.dispatcher = new Dispatcher(store, starter, node, clock,

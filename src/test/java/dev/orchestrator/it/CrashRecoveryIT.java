@@ -3,6 +3,7 @@ package dev.orchestrator.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.orchestrator.testing.Processes;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -33,9 +34,10 @@ import org.junit.jupiter.api.Test;
 /**
  * End to end with the real server process (Payara Micro + the WAR) on real PostgreSQL:
  * <ol>
- * <li>kill -9 the server while agents run, restart it: every job ends done, none is lost, and no
- *     job ever has two live processes at once (each agent holds a per-job mkdir lock and leaves a
- *     DOUBLE marker if it finds the lock taken);</li>
+ * <li>kill -9 the server while agents run: its agent's process group dies with it, before any
+ *     restart; restart it: every job ends done, none is lost, and no job ever has two live
+ *     processes at once (each agent holds a per-job mkdir lock and leaves a DOUBLE marker if it
+ *     finds the lock taken);</li>
  * <li>the incident: max_concurrency=1 and a running job whose recorded pid now belongs to an
  *     unrelated live process; the reaper judges the run dead and the queue keeps moving.</li>
  * </ol>
@@ -91,8 +93,13 @@ class CrashRecoveryIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> count("SELECT count(*) FROM jobs WHERE status = 'running' "
                 + "AND pid IS NOT NULL AND id = ANY (ARRAY" + jobs + ")") == 1);
 
-        a.destroyForcibly(); // kill -9: agents keep running in their own sessions
+        long agentPid = count("SELECT pid FROM jobs WHERE status = 'running' AND pid IS NOT NULL "
+                + "AND id = ANY (ARRAY" + jobs + ")");
+
+        a.destroyForcibly(); // kill -9: nothing in the JVM runs, yet its agents must not outlive it
         assertThat(a.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(30)).as("the agent's group dies with its server")
+                .until(() -> Processes.gone(agentPid));
 
         startServer("b");
         await().atMost(Duration.ofMinutes(2)).until(() -> count("SELECT count(*) FROM jobs WHERE status = 'done' "

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,22 +17,45 @@ import java.util.Optional;
  *
  * <p>With an exit file, the agent runs under {@link #EXIT_WRAPPER}, a fixed script that runs the
  * agent's argv as positional parameters (never parsed as shell text), then writes its exit status
- * to the exit file: a run that ends while no server watches it can later be finished with its real
+ * to the exit file: a run whose exit the server could not record is later finished with its real
  * outcome. The recorded pid is the wrapper's, which leads the process group.
+ *
+ * <p>The wrapper also ties the run to the life of this JVM. Its stdin is a pipe whose only writer
+ * is this JVM, which never writes to it; a watcher in the wrapper's group reads it and sees
+ * end-of-file exactly when the JVM is gone, however it died (kill -9, OOM killer, crash). The
+ * watcher then sends TERM to the group, waits the kill grace and sends KILL, and no exit file is
+ * written. So an agent never outlives the server that started it, and a node whose lease expires
+ * because it crashed cannot leave a process running while another host runs the job again.
  */
 public class ProcessLauncher {
-    /** $1 = exit file, $2... = the agent's argv. */
-    static final String EXIT_WRAPPER = "f=$1; shift; \"$@\"; c=$?; echo \"$c\" > \"$f\"; exit \"$c\"";
+    /**
+     * $1 = exit file, $2 = kill grace in seconds, $3... = the agent's argv. fd 3 keeps the server's
+     * pipe for the watcher only; the agent reads /dev/null. The watcher dies with the group on a TERM
+     * from the server (cancel, timeout); it ignores TERM only once the server is gone, so that its
+     * own TERM to the group leaves it alive to send the KILL.
+     */
+    static final String EXIT_WRAPPER = String.join("\n",
+            "f=$1; g=$2; shift 2",
+            "exec 3<&0 </dev/null",
+            "{ while read -r _ <&3; do :; done; trap '' TERM; kill -s TERM 0; sleep \"$g\"; kill -s KILL 0; } &",
+            "w=$!",
+            "exec 3<&-",
+            "\"$@\"; c=$?",
+            "kill -s KILL \"$w\" 2>/dev/null; wait \"$w\" 2>/dev/null",
+            "echo \"$c\" > \"$f\"; exit \"$c\"");
     static final String WRAPPER_NAME = "orchestrator-run";
 
     private static final String SHELL = "/bin/sh";
 
     private final String setsidExecutable;
     private final ProcessTable processTable;
+    private final Duration orphanKillGrace;
 
-    public ProcessLauncher(String setsidExecutable, ProcessTable processTable) {
+    /** {@code orphanKillGrace}: how long the wrapper waits between TERM and KILL once the JVM is gone. */
+    public ProcessLauncher(String setsidExecutable, ProcessTable processTable, Duration orphanKillGrace) {
         this.setsidExecutable = setsidExecutable;
         this.processTable = processTable;
+        this.orphanKillGrace = orphanKillGrace;
     }
 
     public LaunchedProcess launch(LaunchRequest request) throws LaunchException {
@@ -55,13 +79,16 @@ public class ProcessLauncher {
 
         List<String> command = new ArrayList<>(request.argv().size() + 6);
         command.add(setsidExecutable);
-        if (request.exitFile() != null) {
-            command.addAll(List.of(SHELL, "-c", EXIT_WRAPPER, WRAPPER_NAME, request.exitFile().toString()));
+        boolean wrapped = request.exitFile() != null;
+        if (wrapped) {
+            command.addAll(List.of(SHELL, "-c", EXIT_WRAPPER, WRAPPER_NAME, request.exitFile().toString(),
+                    Long.toString(orphanKillGrace.toSeconds())));
         }
         command.addAll(request.argv());
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(workDir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                // wrapped: a pipe the JVM holds open until it exits (the Process keeps its end)
+                .redirectInput(wrapped ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(request.logFile().toFile()));
         Map<String, String> env = pb.environment();

@@ -23,7 +23,8 @@ class ProcessLauncherTest {
     Path tmp;
 
     private final ProcessTable table = new ProcessTable(HostInfo.bootId());
-    private final ProcessLauncher launcher = new ProcessLauncher(OsCommands.require("setsid"), table);
+    private final ProcessLauncher launcher = new ProcessLauncher(OsCommands.require("setsid"), table,
+            java.time.Duration.ofSeconds(2));
     private final ProcessGroups groups = new ProcessGroups(OsCommands.require("kill"));
 
     private LaunchRequest request(List<String> argv, Map<String, String> env) {
@@ -147,5 +148,63 @@ class ProcessLauncherTest {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> Processes.gone(grandchild));
         assertThat(groups.groupAlive(p.pid())).isFalse();
+    }
+
+    // ------------------------------------------------------------------ the run dies with its server
+
+    private long startTree(LaunchedProcess p, Path childPidFile) throws IOException {
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(childPidFile)
+                && !Files.readString(childPidFile).isBlank());
+        return Long.parseLong(Files.readString(childPidFile).trim());
+    }
+
+    @Test
+    void when_the_server_is_gone_the_whole_group_is_killed_and_no_exit_status_is_written() throws Exception {
+        Path childPidFile = tmp.resolve("child.pid");
+        LaunchedProcess p = launcher.launch(request(List.of(AGENTS + "/spawn-tree.sh", childPidFile.toString()),
+                env()));
+        long grandchild = startTree(p, childPidFile);
+
+        p.process().getOutputStream().close(); // what the kernel does when the JVM dies, however it dies
+
+        assertThat(p.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Processes.gone(grandchild) && !groups.groupAlive(p.pid()));
+        assertThat(tmp.resolve("run/exit_status")).doesNotExist();
+    }
+
+    @Test
+    void when_the_server_is_gone_an_agent_that_ignores_term_is_killed_after_the_grace() throws Exception {
+        Path ready = tmp.resolve("ready");
+        LaunchedProcess p = launcher.launch(request(List.of("/bin/sh", "-c",
+                "trap '' TERM; touch \"$1\"; sleep 300", "stubborn", ready.toString()), env()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(ready));
+
+        p.process().getOutputStream().close();
+
+        assertThat(p.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !groups.groupAlive(p.pid()));
+        assertThat(tmp.resolve("run/exit_status")).doesNotExist();
+    }
+
+    @Test
+    void a_term_to_the_group_ends_it_without_waiting_for_a_kill() throws Exception {
+        Path childPidFile = tmp.resolve("child.pid");
+        LaunchedProcess p = launcher.launch(request(List.of(AGENTS + "/spawn-tree.sh", childPidFile.toString()),
+                env()));
+        long grandchild = startTree(p, childPidFile);
+
+        groups.sendTerm(p.pid()); // only TERM: the watcher must not keep the group alive
+
+        assertThat(p.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Processes.gone(grandchild) && !groups.groupAlive(p.pid()));
+    }
+
+    @Test
+    void the_agent_reads_an_empty_stdin_not_the_servers_pipe() throws Exception {
+        LaunchedProcess p = launcher.launch(request(List.of("/bin/sh", "-c", "cat; echo stdin-ended"), env()));
+
+        assertThat(exitOf(p)).isZero();
+        assertThat(Files.readString(tmp.resolve("run/output.log"))).contains("stdin-ended");
+        assertThat(Files.readString(tmp.resolve("run/exit_status"))).isEqualTo("0\n");
     }
 }

@@ -12,6 +12,10 @@ import java.util.logging.Logger;
  * ORCH_NODE_LEASE_SECONDS, on the database clock) are taken back by any live node. Fencing the
  * expired node is a guarded statement, so exactly one reclaimer wins; a node that finds itself
  * fenced kills its runs ({@link NodeLease}). Kill-switch {@code ORCH_LEASE_RECLAIM_ENABLED}.
+ *
+ * <p>Each pass also takes back the running jobs of nodes that are already stopped: a recovery
+ * that failed for a row after the fence, or a run an orderly stop could not hand back, would
+ * otherwise stay running for good, holding a slot (with one slot, the whole queue).
  */
 final class LeaseReclaimer {
     private static final Logger LOG = Logger.getLogger(LeaseReclaimer.class.getName());
@@ -41,6 +45,13 @@ final class LeaseReclaimer {
                     new Object[] {expired.id(), lease.toSeconds()});
             DeadNodeRecovery.Result r = recovery.recover(List.of(expired),
                     "reclaimed: the lease of node " + expired.id() + " expired");
+            events.record(QueueEvent.REAPED_LEASE_EXPIRED, r.recovered().size());
+            errors += r.errors();
+        }
+        List<NodeIdentity> stopped = store.stoppedNodesOwningRunningJobs(selfId);
+        if (!stopped.isEmpty()) {
+            DeadNodeRecovery.Result r = recovery.recover(stopped,
+                    "reclaimed: the node that ran this job had stopped without finishing it");
             events.record(QueueEvent.REAPED_LEASE_EXPIRED, r.recovered().size());
             errors += r.errors();
         }

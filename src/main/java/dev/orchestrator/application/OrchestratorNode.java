@@ -95,16 +95,19 @@ public final class OrchestratorNode {
 
     /**
      * Registers the node, takes back the jobs of earlier incarnations on this host whose JVM is
-     * gone, and sanitizes; does not start dispatching (see {@link #startDispatching}).
+     * gone and of stopped nodes that still own running jobs, and sanitizes; does not start
+     * dispatching (see {@link #startDispatching}).
      */
     public List<RecoveredJob> prepare() {
         store.registerNode(node, clock.instant());
         List<NodeIdentity> dead = store.earlierNodesOnHost(node).stream()
                 .filter(n -> !processes.isSameProcessAlive(n.jvmPid(), n.jvmStartedAt(), n.bootId()))
                 .toList();
+        List<NodeIdentity> owners = new java.util.ArrayList<>(dead);
+        owners.addAll(store.stoppedNodesOwningRunningJobs(node.id())); // left over by a failed recovery
         List<RecoveredJob> recovered = List.of();
-        if (!dead.isEmpty()) {
-            recovered = recovery.recover(dead,
+        if (!owners.isEmpty()) {
+            recovered = recovery.recover(owners,
                     "recovered at start-up: the server that ran this job stopped without finishing it").recovered();
             store.markNodesStopped(dead.stream().map(NodeIdentity::id).toList(), clock.instant());
             events.record(QueueEvent.RECOVERED_AT_STARTUP, recovered.size());

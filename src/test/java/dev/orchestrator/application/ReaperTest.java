@@ -219,6 +219,40 @@ class ReaperTest {
         assertThat(h.node.reaperStatus().reapedTotal()).containsEntry("lease_expired", 1L);
     }
 
+    private void stoppedNode(String id, String host) {
+        node(id, host, "1 second"); // a fresh heartbeat: not a lease matter
+        h.f.db.execute("UPDATE nodes SET stopped_at = now() WHERE id = '" + id + "'");
+    }
+
+    @Test
+    void a_job_left_running_by_a_node_that_is_already_stopped_is_taken_back() throws Exception {
+        // e.g. the reclaimer fenced the node but recovering this row failed, or an orderly stop
+        // could not hand the run back: nothing else would ever finish it
+        h.start("n1");
+        stoppedNode("gone", "other-host");
+        long id = runningJob("gone", "ok", 611, 4244, Instant.now(), tmp.resolve("nowhere"), clock.instant(), 0);
+
+        h.node.reaper().runOnce();
+
+        Map<String, Object> r = job(id);
+        assertThat(r.get("status")).isEqualTo("queued");
+        assertThat(r.get("attempts")).isEqualTo(1);
+        assertThat(r.get("claimed_by")).isNull();
+        assertThat((String) r.get("error")).contains("had stopped without finishing it");
+        assertThat(h.node.reaperStatus().reapedTotal()).containsEntry("lease_expired", 1L);
+    }
+
+    @Test
+    void a_starting_node_takes_back_the_jobs_of_stopped_nodes_before_it_claims() throws Exception {
+        stoppedNode("gone", "other-host");
+        long id = runningJob("gone", "ok", 612, 4245, Instant.now(), tmp.resolve("nowhere"), clock.instant(), 0);
+
+        h.start("n1");
+
+        assertThat(job(id).get("status")).isEqualTo("queued");
+        assertThat((String) job(id).get("error")).contains("recovered at start-up");
+    }
+
     @Test
     void an_expired_node_on_this_host_has_its_live_orphans_killed_before_its_jobs_are_taken_back() throws Exception {
         h.start("n1");

@@ -396,10 +396,19 @@ public class JobStore {
 
     /** Earlier incarnations on this node's host that never recorded a clean stop. */
     public List<NodeIdentity> earlierNodesOnHost(NodeIdentity node) {
+        return nodes(QueueSql.EARLIER_NODES_ON_HOST, node.host(), node.id());
+    }
+
+    /** Stopped nodes other than {@code selfId} that still own running jobs. */
+    public List<NodeIdentity> stoppedNodesOwningRunningJobs(String selfId) {
+        return nodes(QueueSql.STOPPED_NODES_OWNING_RUNNING_JOBS, selfId);
+    }
+
+    private List<NodeIdentity> nodes(String sql, Object... params) {
         return tx.inTransaction(c -> {
             List<NodeIdentity> nodes = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(QueueSql.EARLIER_NODES_ON_HOST)) {
-                bind(ps, node.host(), node.id());
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bind(ps, params);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         nodes.add(new NodeIdentity(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
@@ -423,19 +432,7 @@ public class JobStore {
 
     /** Other live-looking nodes whose last heartbeat is older than {@code lease} (database clock). */
     public List<NodeIdentity> expiredNodes(String selfId, java.time.Duration lease) {
-        return tx.inTransaction(c -> {
-            List<NodeIdentity> nodes = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(QueueSql.EXPIRED_NODES)) {
-                bind(ps, selfId, (double) lease.toSeconds());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        nodes.add(new NodeIdentity(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                                instant(rs, 5)));
-                    }
-                }
-            }
-            return nodes;
-        });
+        return nodes(QueueSql.EXPIRED_NODES, selfId, (double) lease.toSeconds());
     }
 
     /** Marks an expired node stopped; true only for the one caller that did it. */

@@ -294,6 +294,17 @@ final class QueueSql {
              ORDER BY id
             """; // own id, lease seconds
 
+    /**
+     * Stopped nodes (fenced, or stopped in an orderly way) that still own running jobs: nothing
+     * will ever finish those runs, so whichever live node sees them takes them back.
+     */
+    static final String STOPPED_NODES_OWNING_RUNNING_JOBS = """
+            SELECT n.id, n.host, n.boot_id, n.jvm_pid, n.jvm_started_at FROM nodes n
+             WHERE n.stopped_at IS NOT NULL AND n.id <> ?
+               AND EXISTS (SELECT 1 FROM jobs j WHERE j.status = 'running' AND j.claimed_by = n.id)
+             ORDER BY n.id
+            """; // own id
+
     /** Fences an expired node; exactly one reclaimer wins (row count 1). */
     static final String FENCE_EXPIRED_NODE = """
             UPDATE nodes SET stopped_at = now()

@@ -96,7 +96,7 @@ public class DeadNodeRecovery {
                 return won ? Optional.of(new RecoveredJob(job.id(), job.runId(), JobStatus.CANCELLED))
                         : Optional.empty();
             }
-            boolean won = store.reapToQueued(job.id(), job.runId(), why + "; no process had been started",
+            boolean won = store.reapUnstartedToQueued(job.id(), job.runId(), why + "; no process had been started",
                     clock.instant());
             return won ? Optional.of(new RecoveredJob(job.id(), job.runId(), JobStatus.QUEUED)) : Optional.empty();
         }

@@ -65,7 +65,7 @@ final class LivenessCheck {
 
     private void checkOne(RunningJob job, Instant now) {
         if (job.pid() == null) {
-            if (job.claimedAt().plus(spawnGrace).isBefore(now) && store.reapToQueued(job.id(), job.runId(),
+            if (job.claimedAt().plus(spawnGrace).isBefore(now) && store.reapUnstartedToQueued(job.id(), job.runId(),
                     "reaped: no process was started within the spawn grace period of " + spawnGrace.toSeconds()
                             + " s", now)) {
                 events.record(QueueEvent.REAPED_SPAWN_GRACE_EXPIRED);

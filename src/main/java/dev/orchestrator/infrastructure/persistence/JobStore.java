@@ -205,6 +205,15 @@ public class JobStore {
                 jobId, runId, runId, ts(now), error, ts(now));
     }
 
+    /**
+     * Requeues a job whose process was never stamped, only while that is still so: false once a
+     * pid is stamped, the run changed or the job left running.
+     */
+    public boolean reapUnstartedToQueued(long jobId, Long runId, String error, Instant now) {
+        return reap(QueueSql.REAP_UNSTARTED_TO_QUEUED, RunOutcome.ABANDONED, error, now,
+                jobId, runId, ts(now), error, ts(now));
+    }
+
     /** The reaper's fail: running -> failed, keeping the link to the run. */
     public boolean reapToFailed(long jobId, Long runId, String error, Instant now) {
         return reap(QueueSql.REAP_TO_FAILED, RunOutcome.FAILED, error, now,

@@ -139,6 +139,24 @@ final class QueueSql {
             RETURNING t.old_run_id
             """; // id, run_id-or-null, run_id-or-null, available_at(now), error, updated_at(now)
 
+    /**
+     * The reaper's requeue of a job whose process was never stamped (spawn grace expired, or its
+     * node died before the stamp): running -> queued, guarded by exactly that state. A stamp that
+     * lands first (the start was only slow) makes this lose, so a live process is never orphaned.
+     */
+    static final String REAP_UNSTARTED_TO_QUEUED = """
+            WITH target AS (
+                SELECT id, run_id AS old_run_id FROM jobs
+                 WHERE id = ? AND status = 'running' AND pid IS NULL
+                   AND run_id IS NOT DISTINCT FROM CAST(? AS bigint)
+                 FOR UPDATE)
+            UPDATE jobs j SET status = 'queued', run_id = NULL, pid = NULL, started_at = NULL, claimed_by = NULL,
+                   available_at = ?, error = ?, updated_at = ?
+              FROM target t
+             WHERE j.id = t.id AND j.status = 'running' AND j.pid IS NULL
+            RETURNING t.old_run_id
+            """; // id, run_id-or-null, available_at(now), error, updated_at(now)
+
     /** The reaper's fail: running -> failed, keeping the link to the run. */
     static final String REAP_TO_FAILED = """
             UPDATE jobs SET status = 'failed', finished_at = ?, error = ?, updated_at = ?

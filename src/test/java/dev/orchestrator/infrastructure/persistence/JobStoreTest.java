@@ -115,6 +115,28 @@ class JobStoreTest {
     }
 
     @Test
+    void an_unstarted_job_is_requeued_only_while_no_pid_is_stamped() {
+        f.job().insert();
+        ClaimedJob slow = claim();
+        RunStart run = attach(slow);
+        // the start was only slow: its pid lands before the reaper's statement
+        store.stampProcess(slow.id(), run.runId(), 4242, f.clock.instant(), f.clock.instant());
+
+        assertThat(store.reapUnstartedToQueued(slow.id(), run.runId(), "spawn grace expired", f.clock.instant()))
+                .isFalse();
+        assertThat(store.reapUnstartedToQueued(slow.id(), null, "spawn grace expired", f.clock.instant())).isFalse();
+        Map<String, Object> r = TestJobs.row(f.ds, slow.id());
+        assertThat(r.get("status")).isEqualTo("running");
+        assertThat(r.get("pid")).isEqualTo(4242L);
+
+        f.job().insert();
+        ClaimedJob stuck = claim();
+        assertThat(store.reapUnstartedToQueued(stuck.id(), 999L, "wrong run", f.clock.instant())).isFalse();
+        assertThat(store.reapUnstartedToQueued(stuck.id(), null, "spawn grace expired", f.clock.instant())).isTrue();
+        assertThat(TestJobs.row(f.ds, stuck.id()).get("status")).isEqualTo("queued");
+    }
+
+    @Test
     void a_late_finisher_of_an_older_run_changes_nothing_and_is_told_so() {
         f.job().insert();
         ClaimedJob first = claim();

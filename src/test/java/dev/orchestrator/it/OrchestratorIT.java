@@ -401,6 +401,7 @@ class OrchestratorIT {
         assertTrue(page2.isNull("next_cursor"));
         assertEquals(400, get("jobs?status=paused").statusCode());
         assertEquals(400, get("jobs?limit=0").statusCode());
+        assertEquals(400, get("jobs?limit=4294967297").statusCode(), "a limit that would wrap to 1 as an int");
 
         long last = jobs1.get(0).getJsonNumber("id").longValue();
         JsonObject done = awaitJob(last, "done");

@@ -32,6 +32,9 @@ import java.util.regex.Pattern;
  * of the offending value, so a typo never silently changes what runs.
  */
 public final class AgentsFile {
+    /** One year: longer is a mistake, and far beyond it the deadline arithmetic would overflow. */
+    static final long MAX_TIMEOUT_SECONDS = 365L * 24 * 3600;
+
     static final Pattern AGENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final Set<String> AGENT_KEYS = Set.of("command", "timeout_seconds", "env", "transient_exit_codes",
             "max_concurrency");
@@ -101,10 +104,8 @@ public final class AgentsFile {
         if (v == null) {
             return AgentDefinition.DEFAULT_TIMEOUT;
         }
-        if (!(v instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1) {
-            throw new ConfigurationException(at + ".timeout_seconds: expected a whole number of seconds >= 1");
-        }
-        return Duration.ofSeconds(n.longValue());
+        return Duration.ofSeconds(wholeNumber(v, 1, MAX_TIMEOUT_SECONDS).orElseThrow(() -> new ConfigurationException(
+                at + ".timeout_seconds: expected a whole number of seconds 1.." + MAX_TIMEOUT_SECONDS)));
     }
 
     private static Integer limit(JsonObject spec, String at) {
@@ -112,10 +113,8 @@ public final class AgentsFile {
         if (v == null) {
             return null;
         }
-        if (!(v instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1 || n.longValue() > 10_000) {
-            throw new ConfigurationException(at + ".max_concurrency: expected a whole number 1..10000");
-        }
-        return n.intValue();
+        return (int) wholeNumber(v, 1, 10_000).orElseThrow(() -> new ConfigurationException(
+                at + ".max_concurrency: expected a whole number 1..10000"));
     }
 
     private static Map<String, String> env(JsonObject spec, String at) {
@@ -150,11 +149,22 @@ public final class AgentsFile {
         }
         Set<Integer> codes = new LinkedHashSet<>();
         for (JsonValue c : array) {
-            if (!(c instanceof JsonNumber n) || !n.isIntegral() || n.intValue() < 1 || n.intValue() > 255) {
-                throw new ConfigurationException(at + ".transient_exit_codes: exit codes are whole numbers 1..255");
-            }
-            codes.add(n.intValue());
+            codes.add((int) wholeNumber(c, 1, 255).orElseThrow(() -> new ConfigurationException(
+                    at + ".transient_exit_codes: exit codes are whole numbers 1..255")));
         }
         return codes;
+    }
+
+    /**
+     * The value as a whole number within [min, max], judged exactly: JsonNumber.longValue() wraps
+     * silently, so 18446744073709551617 would otherwise pass as 1.
+     */
+    private static java.util.OptionalLong wholeNumber(JsonValue v, long min, long max) {
+        if (!(v instanceof JsonNumber n) || !n.isIntegral()) {
+            return java.util.OptionalLong.empty();
+        }
+        java.math.BigInteger x = n.bigIntegerValue();
+        return x.compareTo(java.math.BigInteger.valueOf(min)) >= 0 && x.compareTo(java.math.BigInteger.valueOf(max)) <= 0
+                ? java.util.OptionalLong.of(x.longValueExact()) : java.util.OptionalLong.empty();
     }
 }

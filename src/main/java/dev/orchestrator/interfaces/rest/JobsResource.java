@@ -62,7 +62,7 @@ public class JobsResource {
             }
         }
         QueueService.Page page = orchestrator.queue().list(new JobRepository.ListFilter(s, repo, agent),
-                cursor == null ? null : positive(cursor, "cursor"), (int) positive(limit, "limit"));
+                cursor == null ? null : positive(cursor, "cursor"), (int) Math.min(positive(limit, "limit"), Integer.MAX_VALUE)); // too large: the service says so
         return new PageDto(page.jobs().stream().map(JobDto::of).toList(), page.nextCursor());
     }
 

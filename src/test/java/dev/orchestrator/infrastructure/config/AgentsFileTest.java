@@ -56,7 +56,18 @@ class AgentsFileTest {
                     "ORCH_* variables"},
                 new String[] {"{\"agents\": {\"../x\": {\"command\": [\"x\"]}}}", "agent names"},
                 new String[] {"{\"agent\": {}}", "top level"},
-                new String[] {"{\"agents\": ", "malformed JSON"});
+                new String[] {"{\"agents\": ", "malformed JSON"},
+                // numbers that wrap to valid values through JsonNumber.longValue()/intValue()
+                new String[] {"{\"agents\": {\"a\": {\"command\": [\"x\"], \"timeout_seconds\": 18446744073709551617}}}",
+                    "timeout_seconds"},
+                new String[] {"{\"agents\": {\"a\": {\"command\": [\"x\"], \"timeout_seconds\": 9223372036854775807}}}",
+                    "timeout_seconds"},
+                new String[] {"{\"agents\": {\"a\": {\"command\": [\"x\"], \"max_concurrency\": 18446744073709551617}}}",
+                    "max_concurrency"},
+                new String[] {"{\"agents\": {\"a\": {\"command\": [\"x\"], \"transient_exit_codes\": [4294967371]}}}",
+                    "transient_exit_codes"},
+                new String[] {"{\"agents\": {\"a\": {\"command\": [\"x\"], \"timeout_seconds\": 1.5}}}",
+                    "timeout_seconds"});
         for (String[] c : cases) {
             assertThatThrownBy(() -> load(c[0])).as(c[0]).isInstanceOf(ConfigurationException.class)
                     .hasMessageContaining("ORCH_AGENTS_FILE=")

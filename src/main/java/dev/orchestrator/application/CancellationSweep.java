@@ -65,7 +65,7 @@ final class CancellationSweep {
             return;
         }
         if (job.pid() != null && processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.bootId())) {
-            groups.terminate(job.pid(), killGrace);
+            groups.terminateOrThrow(job.pid(), killGrace);
         }
         completion.cancelled(job.id(), job.runId(), null);
     }

@@ -105,7 +105,7 @@ public class DeadNodeRecovery {
                 && processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.bootId())) {
             LOG.log(Level.WARNING, "job {0}: run {1} of dead node {2} left process group {3} alive; killing it "
                     + "before the job is taken back", new Object[] {job.id(), job.runId(), owner.id(), job.pid()});
-            groups.terminate(job.pid(), killGrace);
+            groups.terminateOrThrow(job.pid(), killGrace);
             events.record(QueueEvent.ORPHANS_KILLED);
             killed = true;
         }

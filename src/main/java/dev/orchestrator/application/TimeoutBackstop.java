@@ -57,12 +57,12 @@ final class TimeoutBackstop {
                     || job.runStartedAt() == null) {
                 continue;
             }
-            Duration timeout = agents.find(job.agent()).map(AgentDefinition::timeout)
-                    .orElse(AgentDefinition.DEFAULT_TIMEOUT);
-            if (!job.runStartedAt().plus(timeout).isBefore(now)) {
-                continue;
-            }
             try {
+                Duration timeout = agents.find(job.agent()).map(AgentDefinition::timeout)
+                        .orElse(AgentDefinition.DEFAULT_TIMEOUT);
+                if (!job.runStartedAt().plus(timeout).isBefore(now)) {
+                    continue;
+                }
                 String reason = "timed out: ran longer than the agent's timeout_seconds=" + timeout.toSeconds();
                 if (active.isWatching(job.id(), job.runId())) {
                     if (active.markForTermination(job.id(), job.runId(), reason)) {
@@ -75,7 +75,7 @@ final class TimeoutBackstop {
                     }
                 } else {
                     if (processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.bootId())) {
-                        groups.terminate(job.pid(), killGrace);
+                        groups.terminateOrThrow(job.pid(), killGrace);
                     }
                     if (completion.failUnknown(RunRef.of(job), reason)) {
                         events.record(QueueEvent.REAPED_TIMEOUT);

@@ -268,6 +268,27 @@ class ReaperTest {
     }
 
     @Test
+    void an_orphan_that_survives_kill_keeps_its_job_running_until_it_is_gone() throws Exception {
+        h.killCommand = "/bin/true"; // signals nothing: the group "survives KILL", as in uninterruptible sleep
+        h.settings.put("ORCH_KILL_GRACE_SECONDS", "1");
+        h.start("n1");
+        node("stuck", "test-host", "10 minutes");
+        Process orphan = sleeper();
+        long id = runningJob("stuck", "ok", 605, orphan.pid(), startOf(orphan), tmp.resolve("x"), clock.instant(), 0);
+
+        Reaper.Pass pass = h.node.reaper().runOnce();
+
+        assertThat(orphan.isAlive()).isTrue();
+        assertThat(job(id).get("status")).as("never handed on while its process lives").isEqualTo("running");
+        assertThat(pass.errors()).isEqualTo(1);
+
+        orphan.destroyForcibly().waitFor(); // the process finally goes
+        h.node.reaper().runOnce();
+
+        assertThat(job(id).get("status")).isEqualTo("queued");
+    }
+
+    @Test
     void the_lease_reclaim_switch_leaves_expired_nodes_alone() throws Exception {
         h.settings.put("ORCH_LEASE_RECLAIM_ENABLED", "false");
         h.start("n1");

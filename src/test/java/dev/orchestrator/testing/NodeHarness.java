@@ -32,6 +32,8 @@ public final class NodeHarness implements AutoCloseable {
     public final Path dataDir;
     public final Map<String, String> settings = new HashMap<>();
     public final ExecutorService executor = Executors.newCachedThreadPool();
+    /** The kill command the node uses; a test may swap in one that signals nothing. */
+    public String killCommand = OsCommands.require("kill");
     public Clock clock = Clock.systemUTC();
     /** The back-off's jitter; 1.0 makes every delay its ceiling, so tests can name it exactly. */
     public java.util.function.DoubleSupplier jitter = () -> 1.0;
@@ -84,7 +86,7 @@ public final class NodeHarness implements AutoCloseable {
     /** Builds the node and runs its start-up (register, recover, sanitize); dispatching is by hand. */
     public OrchestratorNode start(String nodeId) {
         node = new OrchestratorNode(config(), agents(), f.store, identity(nodeId), clock,
-                new OrchestratorNode.Commands(OsCommands.require("setsid"), OsCommands.require("kill")),
+                new OrchestratorNode.Commands(OsCommands.require("setsid"), killCommand),
                 Map.of("PATH", "/usr/bin:/bin", "ORCH_DB_PASSWORD", "secret"), executor, jitter);
         node.prepare();
         return node;

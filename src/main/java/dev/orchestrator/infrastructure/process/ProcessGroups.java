@@ -90,6 +90,18 @@ public class ProcessGroups {
         return !groupAlive(pgid);
     }
 
+    /**
+     * {@link #terminate}, for callers about to hand the job on: throws if a process of the group
+     * survived KILL (for example in uninterruptible sleep), so that the job stays running, still
+     * owned, until a later pass finds the group gone.
+     */
+    public void terminateOrThrow(long pgid, Duration grace) {
+        if (!terminate(pgid, grace)) {
+            throw new IllegalStateException("process group " + pgid + " survived KILL; its job stays running "
+                    + "until the group is gone");
+        }
+    }
+
     private static void awaitExit(ProcessHandle handle, Duration timeout) {
         try {
             handle.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

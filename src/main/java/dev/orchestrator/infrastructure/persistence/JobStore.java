@@ -336,7 +336,7 @@ public class JobStore {
 
     /** Deletes up to {@code batch} finished jobs older than {@code cutoff}; returns their ids. */
     public List<Long> pruneFinished(Instant cutoff, int batch) {
-        return tx.inTransaction(c -> longs(c, QueueSql.PRUNE_FINISHED, ts(cutoff), batch));
+        return tx.inTransaction(c -> longs(c, QueueSql.PRUNE_FINISHED, ts(cutoff), batch, ts(cutoff)));
     }
 
     private static List<Long> longs(Connection c, String sql, Object... params) throws SQLException {

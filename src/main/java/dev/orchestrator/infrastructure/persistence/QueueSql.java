@@ -267,17 +267,23 @@ final class QueueSql {
 
     static final String PAUSES = "SELECT scope FROM claim_pauses ORDER BY scope";
 
-    /** One batch of finished jobs older than the cutoff (their runs and dependency rows cascade). */
+    /**
+     * One batch of finished jobs older than the cutoff (their runs and dependency rows cascade). A
+     * job stays while any job depends on it, whatever that job's state: a finished dependant can be
+     * retried, and must then meet its dependency again (dependants go first, their dependencies on
+     * a later pass). The outer WHERE repeats the row conditions because PostgreSQL re-checks only
+     * those, not the subquery, on a row that a concurrent retry changed while the DELETE waited.
+     */
     static final String PRUNE_FINISHED = """
             DELETE FROM jobs WHERE id IN (
                 SELECT id FROM jobs
                  WHERE finished_at < ? AND status IN ('done', 'failed', 'cancelled')
-                   AND NOT EXISTS (SELECT 1 FROM job_dependencies d JOIN jobs q ON q.id = d.job_id
-                                    WHERE d.depends_on = jobs.id AND q.status IN ('queued', 'running'))
+                   AND NOT EXISTS (SELECT 1 FROM job_dependencies d WHERE d.depends_on = jobs.id)
                  ORDER BY finished_at
                  LIMIT ?)
+              AND finished_at < ? AND status IN ('done', 'failed', 'cancelled')
             RETURNING id
-            """; // cutoff, batch size
+            """; // cutoff, batch size, cutoff
 
     static final String STATUS_COUNTS = "SELECT status, count(*) FROM jobs GROUP BY status";
 

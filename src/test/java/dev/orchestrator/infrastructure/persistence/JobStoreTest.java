@@ -137,6 +137,25 @@ class JobStoreTest {
     }
 
     @Test
+    void pruning_keeps_a_job_while_any_job_depends_on_it_even_a_finished_one() {
+        Instant now = f.clock.instant();
+        long dependency = f.job().insert();
+        long dependant = f.job().insert();
+        f.db.execute("UPDATE jobs SET status = 'failed', finished_at = TIMESTAMPTZ '" + now.minus(Duration.ofDays(20))
+                + "' WHERE id = " + dependency);
+        f.db.execute("UPDATE jobs SET status = 'cancelled', finished_at = TIMESTAMPTZ '" + now.minus(Duration.ofDays(1))
+                + "' WHERE id = " + dependant);
+        f.db.execute("INSERT INTO job_dependencies VALUES (" + dependant + ", " + dependency + ")");
+
+        // the cancelled dependant may still be retried: its failed dependency must then cancel it again
+        assertThat(store.pruneFinished(now.minus(Duration.ofDays(14)), 100)).isEmpty();
+
+        Instant later = now.plus(Duration.ofDays(1));
+        assertThat(store.pruneFinished(later, 100)).containsExactly(dependant);
+        assertThat(store.pruneFinished(later, 100)).containsExactly(dependency);
+    }
+
+    @Test
     void a_late_finisher_of_an_older_run_changes_nothing_and_is_told_so() {
         f.job().insert();
         ClaimedJob first = claim();

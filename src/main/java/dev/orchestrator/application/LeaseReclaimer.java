@@ -37,10 +37,12 @@ final class LeaseReclaimer {
     /** Returns the number of rows that failed (logged). */
     int reclaimOnce() {
         int errors = 0;
+        java.util.Set<String> fencedNow = new java.util.HashSet<>();
         for (NodeIdentity expired : store.expiredNodes(selfId, lease)) {
             if (!store.fenceExpiredNode(expired.id(), lease)) {
                 continue; // another node reclaimed it first, or it came back
             }
+            fencedNow.add(expired.id());
             LOG.log(Level.WARNING, "node {0} missed its lease of {1} s; fenced it and taking back its jobs",
                     new Object[] {expired.id(), lease.toSeconds()});
             DeadNodeRecovery.Result r = recovery.recover(List.of(expired),
@@ -48,7 +50,9 @@ final class LeaseReclaimer {
             events.record(QueueEvent.REAPED_LEASE_EXPIRED, r.recovered().size());
             errors += r.errors();
         }
-        List<NodeIdentity> stopped = store.stoppedNodesOwningRunningJobs(selfId);
+        List<NodeIdentity> stopped = store.stoppedNodesOwningRunningJobs(selfId).stream()
+                .filter(n -> !fencedNow.contains(n.id())) // just tried: left for the next pass
+                .toList();
         if (!stopped.isEmpty()) {
             DeadNodeRecovery.Result r = recovery.recover(stopped,
                     "reclaimed: the node that ran this job had stopped without finishing it");

@@ -98,7 +98,7 @@ class CrashRecoveryIT {
 
         a.destroyForcibly(); // kill -9: nothing in the JVM runs, yet its agents must not outlive it
         assertThat(a.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        await().atMost(Duration.ofSeconds(30)).as("the agent's group dies with its server")
+        await("the agent's group dies with its server").atMost(Duration.ofSeconds(30))
                 .until(() -> Processes.gone(agentPid));
 
         startServer("b");

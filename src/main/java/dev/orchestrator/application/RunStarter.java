@@ -102,9 +102,17 @@ public class RunStarter {
                 completionExecutor.execute(() -> groups.terminate(process.pid(), killGrace));
             }
         } catch (RuntimeException e) {
-            // the process runs and is watched; its exit is still recorded below (fenced by the run)
+            // A process the database does not know of could not be judged by any reaper, timed out
+            // or found after a crash: kill it. Its exit is recorded below as a failed attempt with
+            // this reason (fenced by the run); if the database is still away, the reaper takes the
+            // job back later (spawn grace, or a dead process without an exit status).
+            String reason = "killed: its process " + process.pid() + " could not be recorded (" + e.getMessage()
+                    + ")";
             LOG.log(Level.WARNING, "job " + job.id() + " run " + run.runId() + ": could not stamp pid "
-                    + process.pid(), e);
+                    + process.pid() + "; killing it", e);
+            if (active.markForTermination(job.id(), run.runId(), reason)) {
+                completionExecutor.execute(() -> groups.terminate(process.pid(), killGrace));
+            }
         } finally {
             AgentDefinition a = agent;
             process.process().onExit().thenAcceptAsync(

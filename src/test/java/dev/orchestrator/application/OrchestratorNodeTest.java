@@ -1,5 +1,7 @@
 package dev.orchestrator.application;
 
+import dev.orchestrator.domain.job.Ownership;
+import dev.orchestrator.infrastructure.persistence.JobStore;
 import dev.orchestrator.testing.NodeHarness;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -273,5 +276,27 @@ class OrchestratorNodeTest {
         }
     }
 
+    @Test
+    void a_process_whose_pid_cannot_be_recorded_is_killed_and_its_job_retried() throws Exception {
+        AtomicBoolean failNextStamp = new AtomicBoolean(true);
+        h.store = new JobStore(h.f.ds) {
+            @Override
+            public Ownership stampProcess(long jobId, long runId, long pid, Instant processStartedAt, Instant now) {
+                if (failNextStamp.getAndSet(false)) {
+                    throw new IllegalStateException("test: database unreachable");
+                }
+                return super.stampProcess(jobId, runId, pid, processStartedAt, now);
+            }
+        };
+        h.start("n1");
+        long id = h.f.job().agent("wait").repo("w").insert(); // would wait for a file that never comes
+        assertThat(h.node.dispatcher().drain()).isEqualTo(1);
 
+        await().atMost(WAIT).until(() -> "queued".equals(job(id).get("status")));
+        assertThat((String) job(id).get("error")).contains("could not be recorded");
+        assertThat(job(id).get("attempts")).isEqualTo(1);
+        assertThat(h.node.active().size()).isZero();
+        assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE job_id = " + id
+                + " AND finished_at IS NULL")).isZero();
+    }
 }

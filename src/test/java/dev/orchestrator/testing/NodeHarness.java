@@ -6,6 +6,7 @@ import dev.orchestrator.domain.agent.AgentDefinition;
 import dev.orchestrator.domain.node.NodeIdentity;
 import dev.orchestrator.infrastructure.config.OrchestratorConfig;
 import dev.orchestrator.infrastructure.config.Settings;
+import dev.orchestrator.infrastructure.persistence.JobStore;
 import dev.orchestrator.infrastructure.process.HostInfo;
 import dev.orchestrator.infrastructure.process.OsCommands;
 import java.nio.file.Path;
@@ -32,6 +33,8 @@ public final class NodeHarness implements AutoCloseable {
     public final Path dataDir;
     public final Map<String, String> settings = new HashMap<>();
     public final ExecutorService executor = Executors.newCachedThreadPool();
+    /** The store the node uses; a test may swap in one that fails where it wants. */
+    public JobStore store;
     /** The kill command the node uses; a test may swap in one that signals nothing. */
     public String killCommand = OsCommands.require("kill");
     public Clock clock = Clock.systemUTC();
@@ -85,7 +88,7 @@ public final class NodeHarness implements AutoCloseable {
 
     /** Builds the node and runs its start-up (register, recover, sanitize); dispatching is by hand. */
     public OrchestratorNode start(String nodeId) {
-        node = new OrchestratorNode(config(), agents(), f.store, identity(nodeId), clock,
+        node = new OrchestratorNode(config(), agents(), store == null ? f.store : store, identity(nodeId), clock,
                 new OrchestratorNode.Commands(OsCommands.require("setsid"), killCommand),
                 Map.of("PATH", "/usr/bin:/bin", "ORCH_DB_PASSWORD", "secret"), executor, jitter);
         node.prepare();

@@ -25,7 +25,8 @@ import java.util.logging.Logger;
  *
  * <p>Start order: register the node, recover earlier incarnations on this host, sanitize, then
  * dispatch. Stop order: stop claiming, kill the process groups of running agents, requeue their
- * jobs without counting an attempt, mark the node stopped.
+ * jobs without counting an attempt, mark the node stopped. A run that ended on its own before the
+ * stop keeps its real outcome.
  */
 public final class OrchestratorNode {
     private static final Logger LOG = Logger.getLogger(OrchestratorNode.class.getName());
@@ -123,8 +124,13 @@ public final class OrchestratorNode {
     /** Orderly stop; see the class comment. Bounded by the kill grace period plus a few seconds. */
     public void stop() {
         dispatcher.stop(Duration.ofSeconds(10));
-        completion.beginShutdown();
-        List<ActiveRuns.ActiveRun> runs = active.snapshot();
+        // A run whose process already ended on its own is left to its exit handler, which records
+        // its real outcome (or, if the handler never runs, the next node finds its exit file). The
+        // others are marked before the TERM, so that their exit is known to be this stop's doing.
+        List<ActiveRuns.ActiveRun> runs = active.snapshot().stream()
+                .filter(r -> r.process().process().isAlive())
+                .filter(r -> active.markForTermination(r.jobId(), r.runId(), RunCompletion.NODE_SHUTDOWN))
+                .toList();
         if (!runs.isEmpty()) {
             LOG.log(Level.INFO, "stopping: terminating {0} running agent process group(s)", runs.size());
         }
@@ -141,8 +147,7 @@ public final class OrchestratorNode {
             }
             groups.terminate(r.process().pid(), Duration.ZERO);
             Integer exit = r.process().process().isAlive() ? null : r.process().process().exitValue();
-            completion.abandon(r.jobId(), r.runId(), exit,
-                    "node " + node.id() + " shut down while the run was in progress; requeued");
+            completion.abandon(r.jobId(), r.runId(), exit, RunCompletion.NODE_SHUTDOWN + " (node " + node.id() + ")");
         }
         store.markNodesStopped(List.of(node.id()), clock.instant());
     }

@@ -26,10 +26,11 @@ public class RunCompletion {
     private final ActiveRuns active;
     private final QueueEvents events;
     private volatile Runnable slotFreed = () -> { };
-    private volatile boolean shuttingDown;
 
     /** The termination reason that makes a run end cancelled rather than as a failed attempt. */
     static final String CANCELLED_BY_OPERATOR = "cancelled by operator";
+    /** The termination reason of a run this node gave up at its orderly stop: requeued, not counted. */
+    static final String NODE_SHUTDOWN = "node shut down while the run was in progress; requeued";
 
     public RunCompletion(JobStore store, Clock clock, RetryRules rules, ActiveRuns active, QueueEvents events) {
         this.store = store;
@@ -43,17 +44,14 @@ public class RunCompletion {
         this.slotFreed = callback;
     }
 
-    /** From now on a run that ends was given up by this node: requeue it without counting an attempt. */
-    void beginShutdown() {
-        shuttingDown = true;
-    }
-
     /** The watched process of {@code run} exited with {@code exitCode}. */
     void onExit(RunRef run, AgentDefinition agent, int exitCode) {
         try {
+            // a run that ended on its own is finished by its exit status, even while the node stops;
+            // only a run this node killed for its stop is given up
             Optional<String> terminated = active.terminationReason(run.jobId(), run.runId());
-            if (shuttingDown) {
-                abandon(run.jobId(), run.runId(), exitCode, "node shut down while the run was in progress; requeued");
+            if (terminated.filter(NODE_SHUTDOWN::equals).isPresent()) {
+                abandon(run.jobId(), run.runId(), exitCode, NODE_SHUTDOWN);
             } else if (terminated.filter(CANCELLED_BY_OPERATOR::equals).isPresent()) {
                 cancelled(run.jobId(), run.runId(), exitCode);
             } else if (terminated.isPresent()) {

@@ -190,6 +190,28 @@ class OrchestratorNodeTest {
     }
 
     @Test
+    void a_run_that_ended_on_its_own_before_the_stop_keeps_its_outcome() throws Exception {
+        h.start("n1");
+        long id = h.f.job().agent("wait").repo("w").insert();
+        h.node.dispatcher().drain();
+        await().atMost(WAIT).until(() -> job(id).get("pid") != null);
+        long pid = (Long) job(id).get("pid");
+
+        h.nodeExecutor.hold(); // its exit handler will wait until after the stop
+        Files.writeString(h.repoDir("release"), "go"); // the agent waits for ../release from its repo dir
+        await().atMost(WAIT).until(() -> Processes.gone(pid) && h.nodeExecutor.heldCount() > 0);
+
+        h.node.stop();
+        h.nodeExecutor.release();
+
+        await().atMost(WAIT).until(() -> "done".equals(job(id).get("status")));
+        assertThat(job(id).get("attempts")).isEqualTo(0);
+        assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE job_id = " + id
+                + " AND outcome = 'done'")).isEqualTo(1);
+        h.node = null;
+    }
+
+    @Test
     void stopping_the_node_kills_running_process_groups_and_requeues_without_counting_an_attempt()
             throws Exception {
         h.start("n1");

@@ -33,6 +33,8 @@ public final class NodeHarness implements AutoCloseable {
     public final Path dataDir;
     public final Map<String, String> settings = new HashMap<>();
     public final ExecutorService executor = Executors.newCachedThreadPool();
+    /** What the node runs its asynchronous work on (starts, kills, exit handlers). */
+    public final HeldExecutor nodeExecutor = new HeldExecutor(executor);
     /** The store the node uses; a test may swap in one that fails where it wants. */
     public JobStore store;
     /** The kill command the node uses; a test may swap in one that signals nothing. */
@@ -90,7 +92,7 @@ public final class NodeHarness implements AutoCloseable {
     public OrchestratorNode start(String nodeId) {
         node = new OrchestratorNode(config(), agents(), store == null ? f.store : store, identity(nodeId), clock,
                 new OrchestratorNode.Commands(OsCommands.require("setsid"), killCommand),
-                Map.of("PATH", "/usr/bin:/bin", "ORCH_DB_PASSWORD", "secret"), executor, jitter);
+                Map.of("PATH", "/usr/bin:/bin", "ORCH_DB_PASSWORD", "secret"), nodeExecutor, jitter);
         node.prepare();
         return node;
     }

@@ -103,9 +103,18 @@ public class Bench {
         double setsid = spawnRate(drainJobs, slots, List.of("setsid", "/bin/true"),
                 Files.createTempFile("bench-spawn", ".log"));
         Path exitFile = Files.createTempFile("bench-exit", ".status");
-        double wrapped = spawnRate(drainJobs, slots, List.of("setsid", "/bin/sh", "-c",
-                "f=$1; shift; \"$@\"; c=$?; echo \"$c\" > \"$f\"; exit \"$c\"", "orchestrator-run",
-                exitFile.toString(), "/bin/true"), Files.createTempFile("bench-spawn", ".log"));
+        // the same script as ProcessLauncher.EXIT_WRAPPER (stdin stays the default pipe, as there)
+        String wrapper = String.join("\n",
+                "f=$1; g=$2; shift 2",
+                "exec 3<&0 </dev/null",
+                "{ while read -r _ <&3; do :; done; trap '' TERM; kill -s TERM 0; sleep \"$g\"; kill -s KILL 0; } &",
+                "w=$!",
+                "exec 3<&-",
+                "\"$@\"; c=$?",
+                "kill -s KILL \"$w\" 2>/dev/null; wait \"$w\" 2>/dev/null",
+                "echo \"$c\" > \"$f\"; exit \"$c\"");
+        double wrapped = spawnRate(drainJobs, slots, List.of("setsid", "/bin/sh", "-c", wrapper, "orchestrator-run",
+                exitFile.toString(), "10", "/bin/true"), Files.createTempFile("bench-spawn", ".log"));
         System.out.printf("JVM spawn rate of %d /bin/true with %d threads (no queue, no database):%n", drainJobs, slots);
         System.out.printf("  plain ProcessBuilder: %.0f/s;  setsid, output to a file: %.0f/s;"
                 + "  exactly as the runner starts agents (also the exit-status wrapper): %.0f/s%n", plain, setsid, wrapped);

@@ -109,6 +109,7 @@ public class Bench {
                 "exec 3<&0 </dev/null",
                 "{ while read -r _ <&3; do :; done; trap '' TERM; kill -s TERM 0; sleep \"$g\"; kill -s KILL 0; } &",
                 "w=$!",
+                "trap 'exit 143' TERM",
                 "exec 3<&-",
                 "\"$@\"; c=$?",
                 "kill -s KILL \"$w\" 2>/dev/null; wait \"$w\" 2>/dev/null",

@@ -32,13 +32,16 @@ public class ProcessLauncher {
      * $1 = exit file, $2 = kill grace in seconds, $3... = the agent's argv. fd 3 keeps the server's
      * pipe for the watcher only; the agent reads /dev/null. The watcher dies with the group on a TERM
      * from the server (cancel, timeout); it ignores TERM only once the server is gone, so that its
-     * own TERM to the group leaves it alive to send the KILL.
+     * own TERM to the group leaves it alive to send the KILL. The wrapper traps TERM, and a shell
+     * runs a trap only once its foreground command has ended: so the wrapper, whose pid is the one
+     * recorded, lives exactly as long as the agent, and a TERM leaves no exit file.
      */
     static final String EXIT_WRAPPER = String.join("\n",
             "f=$1; g=$2; shift 2",
             "exec 3<&0 </dev/null",
             "{ while read -r _ <&3; do :; done; trap '' TERM; kill -s TERM 0; sleep \"$g\"; kill -s KILL 0; } &",
             "w=$!",
+            "trap 'exit 143' TERM",
             "exec 3<&-",
             "\"$@\"; c=$?",
             "kill -s KILL \"$w\" 2>/dev/null; wait \"$w\" 2>/dev/null",

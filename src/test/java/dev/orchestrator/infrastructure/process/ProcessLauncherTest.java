@@ -173,6 +173,35 @@ class ProcessLauncherTest {
     }
 
     @Test
+    void when_the_server_is_gone_the_recorded_pid_lives_as_long_as_the_agent_does() throws Exception {
+        // recovery judges the run by the wrapper's pid: it must not vanish while the agent still
+        // cleans up after its TERM, or a quick restart would take the job back beside it
+        ProcessLauncher patient = new ProcessLauncher(OsCommands.require("setsid"), table, Duration.ofSeconds(120));
+        Path ready = tmp.resolve("ready");
+        Path gotTerm = tmp.resolve("got-term");
+        Path release = tmp.resolve("release");
+        LaunchedProcess p = patient.launch(request(List.of("/bin/sh", "-c",
+                "trap 'touch \"$2\"' TERM; touch \"$1\"; while [ ! -e \"$3\" ]; do sleep 0.05; done",
+                "cleaner", ready.toString(), gotTerm.toString(), release.toString()), env()));
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(ready));
+
+            p.process().getOutputStream().close();
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(gotTerm));
+
+            assertThat(p.process().isAlive()).as("the wrapper waits for its agent").isTrue();
+            assertThat(table.isSameProcessAlive(p.pid(), p.startedAt().orElseThrow(), HostInfo.bootId())).isTrue();
+
+            Files.createFile(release);
+            assertThat(p.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.process().exitValue()).isEqualTo(143);
+            assertThat(tmp.resolve("run/exit_status")).doesNotExist();
+        } finally {
+            groups.terminate(p.pid(), Duration.ZERO); // the watcher is still in its grace period
+        }
+    }
+
+    @Test
     void when_the_server_is_gone_an_agent_that_ignores_term_is_killed_after_the_grace() throws Exception {
         Path ready = tmp.resolve("ready");
         LaunchedProcess p = launcher.launch(request(List.of("/bin/sh", "-c",

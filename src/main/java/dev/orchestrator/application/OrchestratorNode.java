@@ -124,30 +124,43 @@ public final class OrchestratorNode {
     /** Orderly stop; see the class comment. Bounded by the kill grace period plus a few seconds. */
     public void stop() {
         dispatcher.stop(Duration.ofSeconds(10));
-        // A run whose process already ended on its own is left to its exit handler, which records
-        // its real outcome (or, if the handler never runs, the next node finds its exit file). The
-        // others are marked before the TERM, so that their exit is known to be this stop's doing.
-        List<ActiveRuns.ActiveRun> runs = active.snapshot().stream()
+        // Every run whose process still lives is killed, also one already being killed for another
+        // reason (timeout, cancel): the node is marked stopped below, and another node may then
+        // take its jobs back. Unmarked runs are marked first, so that their exit is known to be
+        // this stop's doing and they are requeued uncounted; a run marked for another reason ends
+        // by that reason. A run whose process already ended on its own is left to its exit
+        // handler, which records its real outcome (or, if the handler never runs, the next node
+        // finishes it from its exit file).
+        List<ActiveRuns.ActiveRun> live = active.snapshot().stream()
                 .filter(r -> r.process().process().isAlive())
-                .filter(r -> active.markForTermination(r.jobId(), r.runId(), RunCompletion.NODE_SHUTDOWN))
                 .toList();
-        if (!runs.isEmpty()) {
-            LOG.log(Level.INFO, "stopping: terminating {0} running agent process group(s)", runs.size());
+        java.util.Set<ActiveRuns.ActiveRun> givenUp = live.stream()
+                .filter(r -> active.markForTermination(r.jobId(), r.runId(), RunCompletion.NODE_SHUTDOWN))
+                .collect(java.util.stream.Collectors.toSet());
+        if (!live.isEmpty()) {
+            LOG.log(Level.INFO, "stopping: terminating {0} running agent process group(s)", live.size());
         }
-        for (ActiveRuns.ActiveRun r : runs) {
+        for (ActiveRuns.ActiveRun r : live) {
             groups.sendTerm(r.process().pid());
         }
         long deadline = System.nanoTime() + killGrace.toNanos(); // a timeout, not a timestamp: no clock
-        for (ActiveRuns.ActiveRun r : runs) {
+        for (ActiveRuns.ActiveRun r : live) {
             long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             try {
                 r.process().process().waitFor(left, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            groups.terminate(r.process().pid(), Duration.ZERO);
-            Integer exit = r.process().process().isAlive() ? null : r.process().process().exitValue();
-            completion.abandon(r.jobId(), r.runId(), exit, RunCompletion.NODE_SHUTDOWN + " (node " + node.id() + ")");
+            if (!groups.terminate(r.process().pid(), Duration.ZERO)) {
+                LOG.log(Level.SEVERE, "stopping: process group {0} of job {1} survived KILL; its job is left "
+                        + "running for recovery", new Object[] {r.process().pid(), r.jobId()});
+                continue;
+            }
+            if (givenUp.contains(r)) {
+                Integer exit = r.process().process().isAlive() ? null : r.process().process().exitValue();
+                completion.abandon(r.jobId(), r.runId(), exit, RunCompletion.NODE_SHUTDOWN + " (node " + node.id()
+                        + ")");
+            }
         }
         store.markNodesStopped(List.of(node.id()), clock.instant());
     }

@@ -212,6 +212,24 @@ class OrchestratorNodeTest {
     }
 
     @Test
+    void the_stop_also_kills_a_run_whose_cancel_is_still_pending_and_it_ends_cancelled() throws Exception {
+        h.start("n1");
+        long id = h.f.job().agent("wait").repo("w").insert();
+        h.node.dispatcher().drain();
+        await().atMost(WAIT).until(() -> job(id).get("pid") != null);
+        long pid = (Long) job(id).get("pid");
+
+        h.nodeExecutor.hold(); // the cancel's kill task waits: the stop must not rely on it
+        h.node.control().cancel(id);
+        h.node.stop();
+
+        assertThat(Processes.gone(pid)).as("killed by the stop itself").isTrue();
+        h.nodeExecutor.release();
+        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")));
+        h.node = null;
+    }
+
+    @Test
     void stopping_the_node_kills_running_process_groups_and_requeues_without_counting_an_attempt()
             throws Exception {
         h.start("n1");
@@ -317,7 +335,7 @@ class OrchestratorNodeTest {
         await().atMost(WAIT).until(() -> "queued".equals(job(id).get("status")));
         assertThat((String) job(id).get("error")).contains("could not be recorded");
         assertThat(job(id).get("attempts")).isEqualTo(1);
-        assertThat(h.node.active().size()).isZero();
+        await().atMost(WAIT).until(() -> h.node.active().size() == 0); // removed just after the commit
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE job_id = " + id
                 + " AND finished_at IS NULL")).isZero();
     }

@@ -64,11 +64,19 @@ public class DeadNodeRecovery {
     }
 
     public Result recover(List<NodeIdentity> deadNodes, String why) {
+        return recover(deadNodes, store.runningJobs(), why);
+    }
+
+    /**
+     * Recovers those of {@code running} owned by one of {@code deadNodes}; the caller chose the jobs
+     * (for stopped nodes: read in one snapshot with the nodes' state).
+     */
+    public Result recover(List<NodeIdentity> deadNodes, List<RunningJob> running, String why) {
         Map<String, NodeIdentity> byId = deadNodes.stream()
                 .collect(Collectors.toMap(NodeIdentity::id, Function.identity(), (a, b) -> a));
         List<RecoveredJob> recovered = new ArrayList<>();
         int errors = 0;
-        for (RunningJob job : store.runningJobs()) {
+        for (RunningJob job : running) {
             NodeIdentity owner = byId.get(job.claimedBy());
             if (owner == null) {
                 continue;

@@ -54,7 +54,7 @@ final class LeaseReclaimer {
                 .filter(n -> !fencedNow.contains(n.id())) // just tried: left for the next pass
                 .toList();
         if (!stopped.isEmpty()) {
-            DeadNodeRecovery.Result r = recovery.recover(stopped,
+            DeadNodeRecovery.Result r = recovery.recover(stopped, store.runningJobsOfStoppedNodes(selfId),
                     "reclaimed: the node that ran this job had stopped without finishing it");
             events.record(QueueEvent.REAPED_LEASE_EXPIRED, r.recovered().size());
             errors += r.errors();

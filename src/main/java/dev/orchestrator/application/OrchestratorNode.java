@@ -104,13 +104,17 @@ public final class OrchestratorNode {
         List<NodeIdentity> dead = store.earlierNodesOnHost(node).stream()
                 .filter(n -> !processes.isSameProcessAlive(n.jvmPid(), n.jvmStartedAt(), n.bootId()))
                 .toList();
-        List<NodeIdentity> owners = new java.util.ArrayList<>(dead);
-        owners.addAll(store.stoppedNodesOwningRunningJobs(node.id())); // left over by a failed recovery
-        List<RecoveredJob> recovered = List.of();
-        if (!owners.isEmpty()) {
-            recovered = recovery.recover(owners,
-                    "recovered at start-up: the server that ran this job stopped without finishing it").recovered();
+        List<NodeIdentity> stopped = store.stoppedNodesOwningRunningJobs(node.id()); // e.g. a failed recovery
+        List<RecoveredJob> recovered = new java.util.ArrayList<>();
+        String why = "recovered at start-up: the server that ran this job stopped without finishing it";
+        if (!dead.isEmpty()) {
+            recovered.addAll(recovery.recover(dead, why).recovered());
             store.markNodesStopped(dead.stream().map(NodeIdentity::id).toList(), clock.instant());
+        }
+        if (!stopped.isEmpty()) {
+            recovered.addAll(recovery.recover(stopped, store.runningJobsOfStoppedNodes(node.id()), why).recovered());
+        }
+        if (!dead.isEmpty() || !stopped.isEmpty()) {
             events.record(QueueEvent.RECOVERED_AT_STARTUP, recovered.size());
         }
         reaper.sanitizeImpossibleQueuedOnce();

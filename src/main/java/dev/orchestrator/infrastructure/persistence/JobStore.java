@@ -52,6 +52,14 @@ public class JobStore {
                 lock.setLong(1, QueueSql.CLAIM_LOCK_KEY);
                 lock.execute();
             }
+            try (PreparedStatement own = c.prepareStatement(QueueSql.LOCK_OWN_NODE)) {
+                own.setString(1, nodeId);
+                try (ResultSet rs = own.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        return Optional.empty(); // fenced: its heartbeat will find out and act
+                    }
+                }
+            }
             List<String> saturated = new ArrayList<>();
             if (!policy.agentLimits().isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement(QueueSql.RUNNING_BY_AGENT);
@@ -251,16 +259,27 @@ public class JobStore {
     }
 
     public List<RunningJob> runningJobs() {
+        return runningJobs(QueueSql.RUNNING_JOBS);
+    }
+
+    /** The running jobs of stopped nodes other than {@code selfId} (one snapshot with the nodes). */
+    public List<RunningJob> runningJobsOfStoppedNodes(String selfId) {
+        return runningJobs(QueueSql.RUNNING_JOBS_OF_STOPPED_NODES, selfId);
+    }
+
+    private List<RunningJob> runningJobs(String sql, Object... params) {
         return tx.inTransaction(c -> {
             List<RunningJob> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(QueueSql.RUNNING_JOBS);
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String log = rs.getString(13);
-                    Path runDir = log == null || log.isEmpty() ? null : Path.of(log).getParent();
-                    out.add(new RunningJob(rs.getLong(1), rs.getString(2), rs.getString(3), instant(rs, 4),
-                            rs.getInt(5), rs.getInt(6), rs.getInt(7), nullableLong(rs, 8), nullableLong(rs, 9),
-                            rs.getString(10), instant(rs, 11), instant(rs, 12), runDir, rs.getBoolean(14)));
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bind(ps, params);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String log = rs.getString(13);
+                        Path runDir = log == null || log.isEmpty() ? null : Path.of(log).getParent();
+                        out.add(new RunningJob(rs.getLong(1), rs.getString(2), rs.getString(3), instant(rs, 4),
+                                rs.getInt(5), rs.getInt(6), rs.getInt(7), nullableLong(rs, 8), nullableLong(rs, 9),
+                                rs.getString(10), instant(rs, 11), instant(rs, 12), runDir, rs.getBoolean(14)));
+                    }
                 }
             }
             return out;

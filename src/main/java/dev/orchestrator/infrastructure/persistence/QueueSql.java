@@ -190,13 +190,29 @@ final class QueueSql {
             RETURNING bad.id, bad.run_id, bad.pid, bad.started_at, bad.claimed_by
             """; // updated_at(now)
 
-    static final String RUNNING_JOBS = """
+    private static final String SELECT_RUNNING_JOBS = """
             SELECT j.id, j.agent, j.claimed_by, j.started_at, j.attempts, j.max_attempts, j.transient_attempts,
                    j.run_id, j.pid, r.boot_id, r.process_started_at, r.started_at, r.log_path, j.cancel_requested
               FROM jobs j LEFT JOIN agent_runs r ON r.id = j.run_id
              WHERE j.status = 'running'
-             ORDER BY j.id
             """;
+
+    static final String RUNNING_JOBS = SELECT_RUNNING_JOBS + " ORDER BY j.id";
+
+    /**
+     * The running jobs of stopped nodes other than this one, in one snapshot with the nodes' state:
+     * a node that rejoined before claiming a job is never seen as stopped together with that job.
+     */
+    static final String RUNNING_JOBS_OF_STOPPED_NODES = SELECT_RUNNING_JOBS + """
+               AND EXISTS (SELECT 1 FROM nodes n WHERE n.id = j.claimed_by AND n.stopped_at IS NOT NULL AND n.id <> ?)
+             ORDER BY j.id
+            """; // own id
+
+    /**
+     * The claiming node's row, share-locked for the claim's transaction: a stopped (fenced) node
+     * claims nothing, and a fence waits until a claim in progress has committed.
+     */
+    static final String LOCK_OWN_NODE = "SELECT stopped_at IS NOT NULL FROM nodes WHERE id = ? FOR SHARE"; // id
 
     static final String STATUS_OF = "SELECT status FROM jobs WHERE id = ?"; // id
 

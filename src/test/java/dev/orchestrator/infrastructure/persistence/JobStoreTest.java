@@ -115,6 +115,19 @@ class JobStoreTest {
     }
 
     @Test
+    void a_stopped_node_claims_nothing() {
+        long id = f.job().insert();
+        store.registerNode(f.node, f.clock.instant());
+        f.db.execute("UPDATE nodes SET stopped_at = now() WHERE id = '" + f.node.id() + "'"); // fenced
+
+        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 10)).isEmpty();
+        assertThat(TestJobs.row(f.ds, id).get("status")).isEqualTo("queued");
+
+        f.db.execute("UPDATE nodes SET stopped_at = NULL WHERE id = '" + f.node.id() + "'"); // rejoined
+        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 10)).isPresent();
+    }
+
+    @Test
     void an_unstarted_job_is_requeued_only_while_no_pid_is_stamped() {
         f.job().insert();
         ClaimedJob slow = claim();

@@ -115,6 +115,20 @@ class JobStoreTest {
     }
 
     @Test
+    void a_job_that_another_job_depends_on_cannot_be_deleted_but_the_dependant_can() {
+        long dependency = f.job().insert();
+        long dependant = f.job().insert();
+        f.db.execute("INSERT INTO job_dependencies VALUES (" + dependant + ", " + dependency + ")");
+
+        assertThatThrownBy(() -> f.db.execute("DELETE FROM jobs WHERE id = " + dependency))
+                .hasMessageContaining("job_dependencies_depends_on_fkey");
+
+        f.db.execute("DELETE FROM jobs WHERE id = " + dependant);
+        assertThat(TestJobs.count(f.ds, "SELECT count(*) FROM job_dependencies")).isZero();
+        f.db.execute("DELETE FROM jobs WHERE id = " + dependency);
+    }
+
+    @Test
     void a_stopped_node_claims_nothing() {
         long id = f.job().insert();
         store.registerNode(f.node, f.clock.instant());

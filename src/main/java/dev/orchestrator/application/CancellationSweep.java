@@ -64,7 +64,7 @@ final class CancellationSweep {
             }
             return;
         }
-        if (job.pid() != null && processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.bootId())) {
+        if (job.pid() != null && processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.processStartTicks(), job.bootId())) {
             groups.terminateOrThrow(job.pid(), killGrace);
         }
         completion.cancelled(job.id(), job.runId(), null);

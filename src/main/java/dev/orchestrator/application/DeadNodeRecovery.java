@@ -110,7 +110,7 @@ public class DeadNodeRecovery {
         }
         boolean killed = false;
         if (job.pid() != null && owner.host().equals(self.host())
-                && processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.bootId())) {
+                && processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.processStartTicks(), job.bootId())) {
             LOG.log(Level.WARNING, "job {0}: run {1} of dead node {2} left process group {3} alive; killing it "
                     + "before the job is taken back", new Object[] {job.id(), job.runId(), owner.id(), job.pid()});
             groups.terminateOrThrow(job.pid(), killGrace);

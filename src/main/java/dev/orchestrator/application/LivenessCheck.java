@@ -72,10 +72,10 @@ final class LivenessCheck {
             }
             return;
         }
-        if (processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.bootId())) {
+        if (processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.processStartTicks(), job.bootId())) {
             return;
         }
-        boolean reused = processes.startTime(job.pid()).isPresent()
+        boolean reused = processes.startTicks(job.pid()).isPresent()
                 && processes.currentBootId().equals(job.bootId());
         String why = reused ? "pid " + job.pid() + " now belongs to another process (pid reused)"
                 : "process " + job.pid() + " is gone";

@@ -102,7 +102,7 @@ public final class OrchestratorNode {
     public List<RecoveredJob> prepare() {
         store.registerNode(node, clock.instant());
         List<NodeIdentity> dead = store.earlierNodesOnHost(node).stream()
-                .filter(n -> !processes.isSameProcessAlive(n.jvmPid(), n.jvmStartedAt(), n.bootId()))
+                .filter(n -> !processes.isSameProcessAlive(n.jvmPid(), n.jvmStartedAt(), n.jvmStartTicks(), n.bootId()))
                 .toList();
         List<NodeIdentity> stopped = store.stoppedNodesOwningRunningJobs(node.id()); // e.g. a failed recovery
         List<RecoveredJob> recovered = new java.util.ArrayList<>();

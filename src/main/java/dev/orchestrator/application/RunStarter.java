@@ -95,7 +95,7 @@ public class RunStarter {
         events.record(QueueEvent.STARTED);
         try {
             Ownership o = store.stampProcess(job.id(), run.runId(), process.pid(),
-                    process.startedAt().orElse(null), clock.instant());
+                    process.startedAt().orElse(null), process.startTicks(), clock.instant());
             if (!o.owned()) {
                 LOG.log(Level.WARNING, "job {0}: run {1} lost the job before its pid was stamped; killing process "
                         + "group {2}", new Object[] {job.id(), run.runId(), process.pid()});

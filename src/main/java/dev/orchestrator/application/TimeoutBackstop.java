@@ -74,7 +74,7 @@ final class TimeoutBackstop {
                         killer.execute(() -> groups.terminate(pgid, killGrace));
                     }
                 } else {
-                    if (processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.bootId())) {
+                    if (processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.processStartTicks(), job.bootId())) {
                         groups.terminateOrThrow(job.pid(), killGrace);
                     }
                     if (completion.failUnknown(RunRef.of(job), reason)) {

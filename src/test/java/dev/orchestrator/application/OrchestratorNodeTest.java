@@ -321,11 +321,12 @@ class OrchestratorNodeTest {
         AtomicBoolean failNextStamp = new AtomicBoolean(true);
         h.store = new JobStore(h.f.ds) {
             @Override
-            public Ownership stampProcess(long jobId, long runId, long pid, Instant processStartedAt, Instant now) {
+            public Ownership stampProcess(long jobId, long runId, long pid, Instant processStartedAt, Long ticks,
+                                          Instant now) {
                 if (failNextStamp.getAndSet(false)) {
                     throw new IllegalStateException("test: database unreachable");
                 }
-                return super.stampProcess(jobId, runId, pid, processStartedAt, now);
+                return super.stampProcess(jobId, runId, pid, processStartedAt, ticks, now);
             }
         };
         h.start("n1");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.orchestrator.infrastructure.process.HostInfo;
+import dev.orchestrator.infrastructure.process.ProcessTable;
 import dev.orchestrator.testing.MutableClock;
 import dev.orchestrator.testing.NodeHarness;
 import dev.orchestrator.testing.TestJobs;
@@ -265,6 +266,31 @@ class ReaperTest {
         assertThat(orphan.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(job(id).get("status")).isEqualTo("queued");
         assertThat(h.node.reaperStatus().orphansKilledTotal()).isEqualTo(1);
+    }
+
+    @Test
+    void recorded_start_ticks_decide_identity_whatever_the_recorded_instant_says() throws Exception {
+        // a wall-clock step between JVMs moves the JDK's start instant of the same process; the
+        // kernel's start ticks do not, so they decide when recorded
+        h.start("n1");
+        node("stuck", "test-host", "10 minutes");
+        Process orphan = sleeper();
+        long orphanTicks = new ProcessTable(HostInfo.bootId()).startTicks(orphan.pid()).orElseThrow();
+        long stepped = runningJob("stuck", "ok", 607, orphan.pid(), startOf(orphan).minusSeconds(3600),
+                tmp.resolve("x"), clock.instant(), 0);
+        h.f.db.execute("UPDATE agent_runs SET process_start_ticks = " + orphanTicks + " WHERE id = 607");
+        Process unrelated = sleeper();
+        long unrelatedTicks = new ProcessTable(HostInfo.bootId()).startTicks(unrelated.pid()).orElseThrow();
+        long reused = runningJob("n1", "ok", 608, unrelated.pid(), startOf(unrelated), tmp.resolve("y"),
+                clock.instant(), 0);
+        h.f.db.execute("UPDATE agent_runs SET process_start_ticks = " + (unrelatedTicks - 1) + " WHERE id = 608");
+
+        h.node.reaper().runOnce();
+
+        assertThat(orphan.waitFor(20, TimeUnit.SECONDS)).as("same ticks: the orphan, killed first").isTrue();
+        assertThat(job(stepped).get("status")).isEqualTo("queued");
+        assertThat(unrelated.isAlive()).as("other ticks: not ours, never touched").isTrue();
+        assertThat((String) job(reused).get("error")).contains("pid reused");
     }
 
     @Test

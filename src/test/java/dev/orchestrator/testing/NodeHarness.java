@@ -83,9 +83,7 @@ public final class NodeHarness implements AutoCloseable {
     }
 
     public NodeIdentity identity(String id) {
-        ProcessHandle self = ProcessHandle.current();
-        return new NodeIdentity(id, "test-host", HostInfo.bootId(), self.pid(),
-                self.info().startInstant().map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).orElse(null));
+        return HostInfo.thisJvm(id, "test-host");
     }
 
     /** Builds the node and runs its start-up (register, recover, sanitize); dispatching is by hand. */

@@ -12,5 +12,5 @@ import java.time.Instant;
  */
 public record RunningJob(long id, String agent, String claimedBy, Instant claimedAt, int attempts, int maxAttempts,
                          int transientAttempts, Long runId, Long pid, String bootId, Instant processStartedAt,
-                         Instant runStartedAt, Path runDir, boolean cancelRequested) {
+                         Instant runStartedAt, Path runDir, boolean cancelRequested, Long processStartTicks) {
 }

@@ -6,10 +6,16 @@ import java.util.Objects;
  * One running server incarnation: a JVM on a host during one boot of that host.
  * A run's process is identified by (node, boot id, pid, process start time), never by pid alone.
  */
-public record NodeIdentity(String id, String host, String bootId, long jvmPid, java.time.Instant jvmStartedAt) {
+public record NodeIdentity(String id, String host, String bootId, long jvmPid, java.time.Instant jvmStartedAt,
+                           Long jvmStartTicks) {
     public NodeIdentity {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(bootId, "bootId");
+    }
+
+    /** Without start ticks (a node row written before they were recorded). */
+    public NodeIdentity(String id, String host, String bootId, long jvmPid, java.time.Instant jvmStartedAt) {
+        this(id, host, bootId, jvmPid, jvmStartedAt, null);
     }
 }

@@ -81,12 +81,8 @@ public class Bootstrap {
 
             OrchestratorNode.Commands commands = new OrchestratorNode.Commands(
                     OsCommands.require("setsid"), OsCommands.require("kill"));
-            ProcessHandle self = ProcessHandle.current();
-            NodeIdentity identity = new NodeIdentity(
-                    config.nodeName() + ":" + self.pid() + ":" + UUID.randomUUID().toString().substring(0, 8),
-                    HostInfo.hostName(), HostInfo.bootId(), self.pid(),
-                    self.info().startInstant().map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
-                            .orElse(null));
+            NodeIdentity identity = HostInfo.thisJvm(config.nodeName() + ":" + ProcessHandle.current().pid() + ":"
+                    + UUID.randomUUID().toString().substring(0, 8), HostInfo.hostName());
             node = new OrchestratorNode(config, agents, new JobStore(queueDataSource), identity, clock, commands,
                     System.getenv(), executor);
             node.prepare();

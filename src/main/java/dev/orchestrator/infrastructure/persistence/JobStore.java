@@ -134,12 +134,18 @@ public class JobStore {
     }
 
     /** Records the OS process of a run once it exists. LOST: the job is no longer this run's. */
-    public Ownership stampProcess(long jobId, long runId, long pid, Instant processStartedAt, Instant now) {
+    public Ownership stampProcess(long jobId, long runId, long pid, Instant processStartedAt, Long startTicks,
+                                  Instant now) {
         return tx.inTransaction(c -> {
             Ownership o = Ownership.fromRowCount(update(c, QueueSql.STAMP_JOB_PID, pid, ts(now), jobId, runId));
-            update(c, QueueSql.STAMP_RUN_PROCESS, pid, ts(processStartedAt), runId);
+            update(c, QueueSql.STAMP_RUN_PROCESS, pid, ts(processStartedAt), startTicks, runId);
             return o;
         });
+    }
+
+    /** {@link #stampProcess(long, long, long, Instant, Long, Instant)} without start ticks. */
+    public Ownership stampProcess(long jobId, long runId, long pid, Instant processStartedAt, Instant now) {
+        return stampProcess(jobId, runId, pid, processStartedAt, null, now);
     }
 
     // ---------------------------------------------------------------- finishing a run
@@ -278,7 +284,8 @@ public class JobStore {
                         Path runDir = log == null || log.isEmpty() ? null : Path.of(log).getParent();
                         out.add(new RunningJob(rs.getLong(1), rs.getString(2), rs.getString(3), instant(rs, 4),
                                 rs.getInt(5), rs.getInt(6), rs.getInt(7), nullableLong(rs, 8), nullableLong(rs, 9),
-                                rs.getString(10), instant(rs, 11), instant(rs, 12), runDir, rs.getBoolean(14)));
+                                rs.getString(10), instant(rs, 11), instant(rs, 12), runDir, rs.getBoolean(14),
+                                nullableLong(rs, 15)));
                     }
                 }
             }
@@ -419,7 +426,7 @@ public class JobStore {
 
     public void registerNode(NodeIdentity node, Instant now) {
         tx.inTransaction(c -> update(c, QueueSql.REGISTER_NODE, node.id(), node.host(), node.bootId(),
-                node.jvmPid(), ts(node.jvmStartedAt()), ts(now)));
+                node.jvmPid(), ts(node.jvmStartedAt()), node.jvmStartTicks(), ts(now)));
     }
 
     /** Earlier incarnations on this node's host that never recorded a clean stop. */
@@ -440,7 +447,7 @@ public class JobStore {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         nodes.add(new NodeIdentity(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                                instant(rs, 5)));
+                                instant(rs, 5), nullableLong(rs, 6)));
                     }
                 }
             }

@@ -72,8 +72,9 @@ final class QueueSql {
             """; // pid, updated_at(now), id, run_id
 
     static final String STAMP_RUN_PROCESS = """
-            UPDATE agent_runs SET pid = ?, process_started_at = ? WHERE id = ? AND finished_at IS NULL
-            """; // pid, process_started_at, run id
+            UPDATE agent_runs SET pid = ?, process_started_at = ?, process_start_ticks = ?
+             WHERE id = ? AND finished_at IS NULL
+            """; // pid, process_started_at, process_start_ticks, run id
 
     /** running -> done. run_id, pid and started_at stay as the link to the run that did it. */
     static final String FINISH_DONE = """
@@ -192,7 +193,8 @@ final class QueueSql {
 
     private static final String SELECT_RUNNING_JOBS = """
             SELECT j.id, j.agent, j.claimed_by, j.started_at, j.attempts, j.max_attempts, j.transient_attempts,
-                   j.run_id, j.pid, r.boot_id, r.process_started_at, r.started_at, r.log_path, j.cancel_requested
+                   j.run_id, j.pid, r.boot_id, r.process_started_at, r.started_at, r.log_path, j.cancel_requested,
+                   r.process_start_ticks
               FROM jobs j LEFT JOIN agent_runs r ON r.id = j.run_id
              WHERE j.status = 'running'
             """;
@@ -308,12 +310,12 @@ final class QueueSql {
             """; // now
 
     static final String REGISTER_NODE = """
-            INSERT INTO nodes (id, host, boot_id, jvm_pid, jvm_started_at, started_at, heartbeat_at)
-            VALUES (?, ?, ?, ?, ?, ?, now())
-            """; // id, host, boot_id, jvm_pid, jvm_started_at, started_at(now); heartbeat on the database clock
+            INSERT INTO nodes (id, host, boot_id, jvm_pid, jvm_started_at, jvm_start_ticks, started_at, heartbeat_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, now())
+            """; // id, host, boot_id, jvm_pid, jvm_started_at, jvm_start_ticks, started_at(now); heartbeat: db clock
 
     static final String EARLIER_NODES_ON_HOST = """
-            SELECT id, host, boot_id, jvm_pid, jvm_started_at FROM nodes
+            SELECT id, host, boot_id, jvm_pid, jvm_started_at, jvm_start_ticks FROM nodes
              WHERE host = ? AND id <> ? AND stopped_at IS NULL
             """; // host, own id
 
@@ -329,7 +331,7 @@ final class QueueSql {
 
     /** Other nodes whose lease expired (database clock). */
     static final String EXPIRED_NODES = """
-            SELECT id, host, boot_id, jvm_pid, jvm_started_at FROM nodes
+            SELECT id, host, boot_id, jvm_pid, jvm_started_at, jvm_start_ticks FROM nodes
              WHERE stopped_at IS NULL AND id <> ? AND heartbeat_at < now() - make_interval(secs => ?)
              ORDER BY id
             """; // own id, lease seconds
@@ -339,7 +341,7 @@ final class QueueSql {
      * will ever finish those runs, so whichever live node sees them takes them back.
      */
     static final String STOPPED_NODES_OWNING_RUNNING_JOBS = """
-            SELECT n.id, n.host, n.boot_id, n.jvm_pid, n.jvm_started_at FROM nodes n
+            SELECT n.id, n.host, n.boot_id, n.jvm_pid, n.jvm_started_at, n.jvm_start_ticks FROM nodes n
              WHERE n.stopped_at IS NOT NULL AND n.id <> ?
                AND EXISTS (SELECT 1 FROM jobs j WHERE j.status = 'running' AND j.claimed_by = n.id)
              ORDER BY n.id

@@ -25,6 +25,16 @@ public final class HostInfo {
         }
     }
 
+    /** This JVM as a node: pid, start instant (for people) and start ticks (for identity). */
+    public static dev.orchestrator.domain.node.NodeIdentity thisJvm(String nodeId, String host) {
+        ProcessHandle self = ProcessHandle.current();
+        String boot = bootId();
+        java.util.OptionalLong ticks = new ProcessTable(boot).startTicks(self.pid());
+        return new dev.orchestrator.domain.node.NodeIdentity(nodeId, host, boot, self.pid(),
+                self.info().startInstant().map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).orElse(null),
+                ticks.isPresent() ? ticks.getAsLong() : null);
+    }
+
     public static String hostName() {
         String env = System.getenv("HOSTNAME");
         if (env != null && !env.isBlank()) {

@@ -104,7 +104,9 @@ public class ProcessLauncher {
             throw new LaunchException("cannot start " + executable + ": " + e.getMessage(), e);
         }
         long pid = process.pid();
-        return new LaunchedProcess(process, pid, processTable.startTime(pid));
+        java.util.OptionalLong ticks = processTable.startTicks(pid);
+        return new LaunchedProcess(process, pid, processTable.startTime(pid),
+                ticks.isPresent() ? ticks.getAsLong() : null);
     }
 
     /**

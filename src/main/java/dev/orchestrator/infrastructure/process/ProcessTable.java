@@ -9,6 +9,12 @@ import java.util.Optional;
  * Reads the identity of OS processes. A process is the one we started only if its pid exists,
  * its start time equals the recorded one, and the host has not rebooted since: a reused pid has a
  * different start time, and a pid from an earlier boot means nothing now.
+ *
+ * <p>The start time compared is the kernel's, in clock ticks since boot ({@link #startTicks}). The
+ * JDK's start instant is derived from the boot time as each JVM reads it, which moves when the
+ * wall clock is stepped, so two JVMs (a restarted server, a sibling node) could disagree about the
+ * same process. The instant is still recorded for people, and compared only for rows written
+ * before ticks were recorded.
  */
 public class ProcessTable {
     private final String currentBootId;
@@ -36,6 +42,23 @@ public class ProcessTable {
                 .map(t -> t.truncatedTo(ChronoUnit.MILLIS));
     }
 
+    /**
+     * The process's start time in clock ticks since boot (/proc/PID/stat, field 22), if it exists
+     * and is not a zombie. Exact, and independent of the wall clock.
+     */
+    public java.util.OptionalLong startTicks(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(") ") + 2).split(" "); // from field 3, state
+            if ("Z".equals(fields[0]) || "X".equals(fields[0])) {
+                return java.util.OptionalLong.empty();
+            }
+            return java.util.OptionalLong.of(Long.parseLong(fields[19]));
+        } catch (java.io.IOException | RuntimeException e) {
+            return java.util.OptionalLong.empty(); // no such process (or it vanished while read)
+        }
+    }
+
     static boolean isZombie(long pid) {
         try {
             String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
@@ -46,9 +69,19 @@ public class ProcessTable {
         }
     }
 
-    /** True only if the recorded process (pid, start time, boot) is the one alive now. */
-    public boolean isSameProcessAlive(long pid, Instant recordedStart, String recordedBootId) {
-        if (recordedStart == null || recordedBootId == null || !recordedBootId.equals(currentBootId)) {
+    /**
+     * True only if the recorded process (pid, start, boot) is the one alive now. The start is
+     * judged by {@code recordedTicks} when recorded, else by {@code recordedStart} (older rows).
+     */
+    public boolean isSameProcessAlive(long pid, Instant recordedStart, Long recordedTicks, String recordedBootId) {
+        if (recordedBootId == null || !recordedBootId.equals(currentBootId)) {
+            return false;
+        }
+        if (recordedTicks != null) {
+            java.util.OptionalLong now = startTicks(pid);
+            return now.isPresent() && now.getAsLong() == recordedTicks;
+        }
+        if (recordedStart == null) {
             return false;
         }
         return startTime(pid).map(t -> t.equals(recordedStart.truncatedTo(ChronoUnit.MILLIS))).orElse(false);

@@ -66,7 +66,9 @@ class ProcessLauncherTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> statField(p.pid(), 2) == p.pid());
             assertThat(statField(p.pid(), 3)).as("session id").isEqualTo(p.pid());
             assertThat(p.startedAt()).isPresent();
-            assertThat(table.isSameProcessAlive(p.pid(), p.startedAt().get(), HostInfo.bootId())).isTrue();
+            assertThat(p.startTicks()).isNotNull();
+            assertThat(table.isSameProcessAlive(p.pid(), p.startedAt().get(), p.startTicks(), HostInfo.bootId()))
+                    .isTrue();
         } finally {
             Files.createFile(release);
         }
@@ -190,7 +192,8 @@ class ProcessLauncherTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(gotTerm));
 
             assertThat(p.process().isAlive()).as("the wrapper waits for its agent").isTrue();
-            assertThat(table.isSameProcessAlive(p.pid(), p.startedAt().orElseThrow(), HostInfo.bootId())).isTrue();
+            assertThat(table.isSameProcessAlive(p.pid(), p.startedAt().orElseThrow(), p.startTicks(), HostInfo.bootId()))
+                    .isTrue();
 
             Files.createFile(release);
             assertThat(p.process().waitFor(10, TimeUnit.SECONDS)).isTrue();

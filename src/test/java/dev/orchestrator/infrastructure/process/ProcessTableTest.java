@@ -23,26 +23,62 @@ class ProcessTableTest {
         assertThat(HostInfo.bootId()).matches("[0-9a-f-]{36}");
     }
 
-    @Test
-    void a_live_process_with_its_recorded_start_time_is_alive() {
-        ProcessHandle self = ProcessHandle.current();
-        Instant start = table.startTime(self.pid()).orElseThrow();
-        assertThat(table.isSameProcessAlive(self.pid(), start, HostInfo.bootId())).isTrue();
+    private long ticks(long pid) {
+        return table.startTicks(pid).orElseThrow();
     }
 
     @Test
-    void a_live_pid_with_another_start_time_is_a_reused_pid_and_not_alive() {
-        ProcessHandle self = ProcessHandle.current();
-        Instant start = table.startTime(self.pid()).orElseThrow();
-        assertThat(table.isSameProcessAlive(self.pid(), start.minusSeconds(3600), HostInfo.bootId())).isFalse();
-        assertThat(table.isSameProcessAlive(1, start, HostInfo.bootId())).isFalse();
+    void a_live_process_with_its_recorded_start_ticks_is_alive() {
+        long self = ProcessHandle.current().pid();
+        assertThat(table.isSameProcessAlive(self, null, ticks(self), HostInfo.bootId())).isTrue();
+    }
+
+    @Test
+    void a_live_pid_with_other_start_ticks_is_a_reused_pid_and_not_alive() {
+        long self = ProcessHandle.current().pid();
+        assertThat(table.isSameProcessAlive(self, null, ticks(self) - 1, HostInfo.bootId())).isFalse();
+        assertThat(table.isSameProcessAlive(1, null, ticks(self), HostInfo.bootId())).isFalse();
+    }
+
+    @Test
+    void the_ticks_decide_when_recorded_so_a_stepped_wall_clock_changes_nothing() {
+        // the JDK's start instant of the same process moves with the wall clock between JVMs
+        long self = ProcessHandle.current().pid();
+        Instant start = table.startTime(self).orElseThrow();
+        assertThat(table.isSameProcessAlive(self, start.minusSeconds(3600), ticks(self), HostInfo.bootId())).isTrue();
+    }
+
+    @Test
+    void rows_recorded_without_ticks_are_judged_by_the_start_instant() {
+        long self = ProcessHandle.current().pid();
+        Instant start = table.startTime(self).orElseThrow();
+        assertThat(table.isSameProcessAlive(self, start, null, HostInfo.bootId())).isTrue();
+        assertThat(table.isSameProcessAlive(self, start.minusSeconds(3600), null, HostInfo.bootId())).isFalse();
+        assertThat(table.isSameProcessAlive(self, null, null, HostInfo.bootId())).isFalse();
     }
 
     @Test
     void a_pid_recorded_under_another_boot_is_not_alive() {
-        ProcessHandle self = ProcessHandle.current();
-        Instant start = table.startTime(self.pid()).orElseThrow();
-        assertThat(table.isSameProcessAlive(self.pid(), start, "another-boot")).isFalse();
+        long self = ProcessHandle.current().pid();
+        assertThat(table.isSameProcessAlive(self, null, ticks(self), "another-boot")).isFalse();
+    }
+
+    @Test
+    void the_ticks_are_the_kernels_start_time_since_boot() throws Exception {
+        long self = ProcessHandle.current().pid();
+        Process child = new ProcessBuilder("sleep", "30").start();
+        try {
+            long childTicks = ticks(child.pid());
+            double uptime = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+            assertThat(childTicks).isGreaterThanOrEqualTo(ticks(self)).isLessThanOrEqualTo((long) (uptime * 100) + 100);
+            // the same gap as the JDK's start instants, at the kernel's 100 ticks per second
+            Instant selfStart = ProcessHandle.current().info().startInstant().orElseThrow();
+            Instant childStart = child.toHandle().info().startInstant().orElseThrow();
+            long gapMillis = Duration.between(selfStart, childStart).toMillis();
+            assertThat((childTicks - ticks(self)) * 10).isBetween(gapMillis - 1000, gapMillis + 1000);
+        } finally {
+            child.destroyForcibly();
+        }
     }
 
     @Test
@@ -60,14 +96,17 @@ class ProcessTableTest {
             Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> Files.readString(parentComm).trim().equals("sleep"));
             Instant recorded = table.startTime(child).orElseThrow();
-            assertThat(table.isSameProcessAlive(child, recorded, HostInfo.bootId())).isTrue();
+            long recordedTicks = ticks(child);
+            assertThat(table.isSameProcessAlive(child, recorded, recordedTicks, HostInfo.bootId())).isTrue();
 
             Files.createFile(release);
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTable.isZombie(child));
 
             assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive)).contains(true); // what the JDK believes
             assertThat(table.startTime(child)).isEmpty();
-            assertThat(table.isSameProcessAlive(child, recorded, HostInfo.bootId())).isFalse();
+            assertThat(table.startTicks(child)).isEmpty();
+            assertThat(table.isSameProcessAlive(child, recorded, recordedTicks, HostInfo.bootId())).isFalse();
+            assertThat(table.isSameProcessAlive(child, recorded, null, HostInfo.bootId())).isFalse();
         } finally {
             parent.destroyForcibly();
         }
@@ -75,11 +114,13 @@ class ProcessTableTest {
 
     @Test
     void an_exited_process_is_not_alive() throws Exception {
-        Process p = new ProcessBuilder("/bin/true").start();
+        Process p = new ProcessBuilder("sleep", "30").start();
         long pid = p.pid();
-        Instant start = table.startTime(pid).orElse(Instant.now());
+        Instant start = table.startTime(pid).orElseThrow();
+        long startTicks = ticks(pid);
+        p.destroyForcibly();
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(table.isSameProcessAlive(pid, start, HostInfo.bootId())).isFalse();
-        assertThat(table.isSameProcessAlive(pid, null, HostInfo.bootId())).isFalse();
+        assertThat(table.isSameProcessAlive(pid, start, startTicks, HostInfo.bootId())).isFalse();
+        assertThat(table.isSameProcessAlive(pid, start, null, HostInfo.bootId())).isFalse();
     }
 }

@@ -64,12 +64,9 @@ public class ProcessGroups {
 
     private static boolean isLiveMember(Path stat, long pgid) {
         try {
-            String s = Files.readString(stat);
-            // fields after "(comm) ": state ppid pgrp ...
-            String[] f = s.substring(s.lastIndexOf(") ") + 2).split(" ");
-            return Long.parseLong(f[2]) == pgid && !"Z".equals(f[0]) && !"X".equals(f[0]);
-        } catch (IOException | RuntimeException e) {
-            return false; // the process vanished while we looked
+            return ProcStat.read(stat).map(s -> s.processGroup() == pgid && !s.ended()).orElse(false);
+        } catch (RuntimeException e) {
+            return false; // a malformed line
         }
     }
 

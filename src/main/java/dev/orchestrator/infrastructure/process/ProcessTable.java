@@ -48,25 +48,15 @@ public class ProcessTable {
      */
     public java.util.OptionalLong startTicks(long pid) {
         try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(") ") + 2).split(" "); // from field 3, state
-            if ("Z".equals(fields[0]) || "X".equals(fields[0])) {
-                return java.util.OptionalLong.empty();
-            }
-            return java.util.OptionalLong.of(Long.parseLong(fields[19]));
-        } catch (java.io.IOException | RuntimeException e) {
-            return java.util.OptionalLong.empty(); // no such process (or it vanished while read)
+            return ProcStat.of(pid).filter(s -> !s.ended())
+                    .map(s -> java.util.OptionalLong.of(s.startTicks())).orElse(java.util.OptionalLong.empty());
+        } catch (RuntimeException e) {
+            return java.util.OptionalLong.empty(); // a malformed line: judged gone, never the same process
         }
     }
 
     static boolean isZombie(long pid) {
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
-            String state = stat.substring(stat.lastIndexOf(") ") + 2).split(" ", 2)[0];
-            return "Z".equals(state) || "X".equals(state);
-        } catch (java.io.IOException | RuntimeException e) {
-            return false; // no such process: ProcessHandle says so too
-        }
+        return ProcStat.of(pid).map(ProcStat::ended).orElse(false); // absent: ProcessHandle says so too
     }
 
     /**

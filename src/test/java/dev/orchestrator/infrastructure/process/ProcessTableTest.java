@@ -82,6 +82,25 @@ class ProcessTableTest {
     }
 
     @Test
+    void a_process_whose_name_is_not_valid_utf8_is_still_read(@TempDir Path dir) throws Exception {
+        // comm is the first 15 bytes of the executable's name: a multi-byte character may be cut
+        Process p = new ProcessBuilder("/bin/sh", "-c",
+                "n=\"$1/$(printf 'ab\\342\\202')\"; cp /bin/sleep \"$n\"; exec \"$n\" 30", "sh", dir.toString())
+                .start();
+        try {
+            Path comm = Path.of("/proc", Long.toString(p.pid()), "comm");
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> Files.readAllBytes(comm)[0] == 'a');
+            assertThat(Files.readAllBytes(comm)).contains((byte) 0xe2);
+
+            assertThat(table.startTicks(p.pid())).isPresent();
+            assertThat(table.isSameProcessAlive(p.pid(), null, ticks(p.pid()), HostInfo.bootId())).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
     void a_zombie_that_nobody_reaps_is_not_alive(@TempDir Path dir) throws Exception {
         // sh starts a child that waits for a file, then becomes "sleep", which never reaps it.
         // The child must not exit before the exec: a shell reaps children it still is.

@@ -63,10 +63,6 @@ public class DeadNodeRecovery {
     public record Result(List<RecoveredJob> recovered, int errors) {
     }
 
-    public Result recover(List<NodeIdentity> deadNodes, String why) {
-        return recover(deadNodes, store.runningJobs(), why);
-    }
-
     /**
      * Recovers those of {@code running} owned by one of {@code deadNodes}; the caller chose the jobs
      * (for stopped nodes: read in one snapshot with the nodes' state).

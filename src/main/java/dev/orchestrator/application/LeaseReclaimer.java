@@ -45,7 +45,8 @@ final class LeaseReclaimer {
             fencedNow.add(expired.id());
             LOG.log(Level.WARNING, "node {0} missed its lease of {1} s; fenced it and taking back its jobs",
                     new Object[] {expired.id(), lease.toSeconds()});
-            DeadNodeRecovery.Result r = recovery.recover(List.of(expired),
+            // jobs read with their owner's state: if the node rejoined meanwhile, none are its
+            DeadNodeRecovery.Result r = recovery.recover(List.of(expired), store.runningJobsOfStoppedNodes(selfId),
                     "reclaimed: the lease of node " + expired.id() + " expired");
             events.record(QueueEvent.REAPED_LEASE_EXPIRED, r.recovered().size());
             errors += r.errors();

@@ -104,17 +104,15 @@ public final class OrchestratorNode {
         List<NodeIdentity> dead = store.earlierNodesOnHost(node).stream()
                 .filter(n -> !processes.isSameProcessAlive(n.jvmPid(), n.jvmStartedAt(), n.jvmStartTicks(), n.bootId()))
                 .toList();
-        List<NodeIdentity> stopped = store.stoppedNodesOwningRunningJobs(node.id()); // e.g. a failed recovery
-        List<RecoveredJob> recovered = new java.util.ArrayList<>();
-        String why = "recovered at start-up: the server that ran this job stopped without finishing it";
-        if (!dead.isEmpty()) {
-            recovered.addAll(recovery.recover(dead, why).recovered());
-            store.markNodesStopped(dead.stream().map(NodeIdentity::id).toList(), clock.instant());
-        }
+        // earlier incarnations whose JVM is gone are stopped first; then the jobs of every stopped
+        // node (also those left over by a failed recovery) are taken back, read in one snapshot
+        // with their owner's state
+        store.markNodesStopped(dead.stream().map(NodeIdentity::id).toList(), clock.instant());
+        List<NodeIdentity> stopped = store.stoppedNodesOwningRunningJobs(node.id());
+        List<RecoveredJob> recovered = List.of();
         if (!stopped.isEmpty()) {
-            recovered.addAll(recovery.recover(stopped, store.runningJobsOfStoppedNodes(node.id()), why).recovered());
-        }
-        if (!dead.isEmpty() || !stopped.isEmpty()) {
+            recovered = recovery.recover(stopped, store.runningJobsOfStoppedNodes(node.id()),
+                    "recovered at start-up: the server that ran this job stopped without finishing it").recovered();
             events.record(QueueEvent.RECOVERED_AT_STARTUP, recovered.size());
         }
         reaper.sanitizeImpossibleQueuedOnce();

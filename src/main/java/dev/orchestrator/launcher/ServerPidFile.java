@@ -1,5 +1,7 @@
 package dev.orchestrator.launcher;
 
+import dev.orchestrator.infrastructure.process.HostInfo;
+import dev.orchestrator.infrastructure.process.ProcessTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +16,9 @@ import java.util.logging.Logger;
 /**
  * Remembers the Payara Micro process of this data directory as (pid, start time), so that a server
  * orphaned by a SIGKILLed launcher is stopped at the next start, and a reused pid is never
- * mistaken for it.
+ * mistaken for it. The start time is the kernel's, in clock ticks since boot: unlike the JDK's
+ * start instant it does not move when the wall clock is stepped between two launchers. (A file
+ * written by an older launcher holds an instant, still understood.)
  */
 final class ServerPidFile {
     private static final Logger LOG = Logger.getLogger(ServerPidFile.class.getName());
@@ -25,8 +29,13 @@ final class ServerPidFile {
     }
 
     void write(ProcessHandle server) throws IOException {
-        String start = server.info().startInstant().map(Instant::toString).orElse("-");
+        java.util.OptionalLong ticks = processes().startTicks(server.pid());
+        String start = ticks.isPresent() ? Long.toString(ticks.getAsLong()) : "-";
         Files.writeString(file, server.pid() + " " + start + "\n", StandardCharsets.US_ASCII);
+    }
+
+    private static ProcessTable processes() {
+        return new ProcessTable(HostInfo.bootId());
     }
 
     void delete() {
@@ -63,10 +72,14 @@ final class ServerPidFile {
             }
             String[] parts = lines.get(0).trim().split(" ");
             long pid = Long.parseLong(parts[0]);
-            Instant recorded = parts.length > 1 && !parts[1].equals("-") ? Instant.parse(parts[1]) : null;
+            String start = parts.length > 1 ? parts[1] : "-";
+            Long ticks = start.matches("[0-9]+") ? Long.valueOf(start) : null;
+            Instant instant = ticks == null && !start.equals("-") ? Instant.parse(start) : null;
+            if (ticks == null && instant == null) {
+                return Optional.empty();
+            }
             return ProcessHandle.of(pid)
-                    .filter(ProcessHandle::isAlive)
-                    .filter(h -> recorded != null && h.info().startInstant().map(recorded::equals).orElse(false));
+                    .filter(h -> processes().isSameProcessAlive(pid, instant, ticks, HostInfo.bootId()));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

@@ -239,4 +239,14 @@ class ProcessLauncherTest {
         assertThat(Files.readString(tmp.resolve("run/output.log"))).contains("stdin-ended");
         assertThat(Files.readString(tmp.resolve("run/exit_status"))).isEqualTo("0\n");
     }
+
+    @Test
+    void the_benchmark_measures_the_wrapper_the_runner_uses() throws IOException {
+        // bench/Bench.java runs on its own (java Bench.java) and carries a copy of the script
+        String bench = Files.readString(Path.of("bench/Bench.java"));
+        for (String line : ProcessLauncher.EXIT_WRAPPER.split("\n")) {
+            String quoted = "\"" + line.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+            assertThat(bench).as("bench/Bench.java has the wrapper line %s", line).contains(quoted);
+        }
+    }
 }

@@ -7,6 +7,7 @@ import dev.orchestrator.domain.job.Job;
 import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.NewJob;
+import dev.orchestrator.domain.job.UnknownDependencyException;
 import dev.orchestrator.domain.run.AgentRun;
 import java.time.Clock;
 import java.time.OffsetDateTime;
@@ -82,6 +83,9 @@ public class QueueService {
         Job job;
         try {
             job = jobs.add(Job.enqueue(spec, now, idempotencyKey), spec.dependsOn());
+        } catch (UnknownDependencyException e) {
+            throw new InvalidRequestException("depends_on", "depends_on names unknown job(s) " + e.ids()
+                    + " (pruned by retention while the request was handled)");
         } catch (RuntimeException e) {
             // two requests with one new key at once: the unique index let one in; answer as it did
             Optional<Job> winner = idempotencyKey == null ? Optional.empty() : jobs.findByIdempotencyKey(idempotencyKey);

@@ -3,6 +3,7 @@ package dev.orchestrator.infrastructure.persistence;
 import dev.orchestrator.domain.job.Job;
 import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
+import dev.orchestrator.domain.job.UnknownDependencyException;
 import dev.orchestrator.domain.run.AgentRun;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -24,6 +25,16 @@ public class JpaJobRepository implements JobRepository {
     @Override
     @Transactional
     public Job add(Job job, List<Long> dependsOn) {
+        // Lock the dependencies first (FOR KEY SHARE, as the foreign key would): a retention DELETE
+        // of one then waits for this transaction and fails on ON DELETE RESTRICT, and one that was
+        // pruned since the request was validated is named, not a foreign-key error.
+        List<Long> missing = dependsOn.stream().distinct().sorted()
+                .filter(d -> em.createNativeQuery("SELECT id FROM jobs WHERE id = ?1 FOR KEY SHARE")
+                        .setParameter(1, d).getResultList().isEmpty())
+                .toList();
+        if (!missing.isEmpty()) {
+            throw new UnknownDependencyException(missing);
+        }
         em.persist(job);
         em.flush();
         for (Long dependency : dependsOn) {

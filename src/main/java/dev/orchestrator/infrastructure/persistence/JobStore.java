@@ -143,11 +143,6 @@ public class JobStore {
         });
     }
 
-    /** {@link #stampProcess(long, long, long, Instant, Long, Instant)} without start ticks. */
-    public Ownership stampProcess(long jobId, long runId, long pid, Instant processStartedAt, Instant now) {
-        return stampProcess(jobId, runId, pid, processStartedAt, null, now);
-    }
-
     // ---------------------------------------------------------------- finishing a run
 
     /** running -> done, keeping the link to the run. */

@@ -147,7 +147,7 @@ class JobStoreTest {
         ClaimedJob slow = claim();
         RunStart run = attach(slow);
         // the start was only slow: its pid lands before the reaper's statement
-        store.stampProcess(slow.id(), run.runId(), 4242, f.clock.instant(), f.clock.instant());
+        store.stampProcess(slow.id(), run.runId(), 4242, f.clock.instant(), null, f.clock.instant());
 
         assertThat(store.reapUnstartedToQueued(slow.id(), run.runId(), "spawn grace expired", f.clock.instant()))
                 .isFalse();
@@ -187,7 +187,7 @@ class JobStoreTest {
         f.job().insert();
         ClaimedJob first = claim();
         RunStart oldRun = attach(first);
-        store.stampProcess(first.id(), oldRun.runId(), 4242, f.clock.instant(), f.clock.instant());
+        store.stampProcess(first.id(), oldRun.runId(), 4242, f.clock.instant(), null, f.clock.instant());
         assertThat(store.reapToQueued(first.id(), oldRun.runId(), "process gone", f.clock.instant())).isTrue();
         f.clock.tick(Duration.ofSeconds(1));
         ClaimedJob second = claim();
@@ -199,7 +199,7 @@ class JobStoreTest {
                 f.clock.instant())).isEmpty();
         assertThat(store.requeueTransient(first.id(), oldRun.runId(), 75, "late", f.clock.instant(),
                 f.clock.instant())).isEqualTo(Ownership.LOST);
-        assertThat(store.stampProcess(first.id(), oldRun.runId(), 1, f.clock.instant(), f.clock.instant()))
+        assertThat(store.stampProcess(first.id(), oldRun.runId(), 1, f.clock.instant(), null, f.clock.instant()))
                 .isEqualTo(Ownership.LOST);
 
         Map<String, Object> r = TestJobs.row(f.ds, first.id());
@@ -215,7 +215,7 @@ class JobStoreTest {
         f.job().maxAttempts(1).insert();
         ClaimedJob c = claim();
         RunStart run = attach(c);
-        store.stampProcess(c.id(), run.runId(), 99, f.clock.instant(), f.clock.instant());
+        store.stampProcess(c.id(), run.runId(), 99, f.clock.instant(), null, f.clock.instant());
 
         Optional<JobStatus> next = store.finishFailedAttempt(c.id(), run.runId(), 3, false, "exit code 3",
                 f.clock.instant(), f.clock.instant());
@@ -239,7 +239,7 @@ class JobStoreTest {
         ClaimedJob c = claim();
         RunStart run = attach(c);
         Instant processStart = Instant.parse("2026-06-17T09:59:59.120Z");
-        assertThat(store.stampProcess(c.id(), run.runId(), 4321, processStart, f.clock.instant()).owned()).isTrue();
+        assertThat(store.stampProcess(c.id(), run.runId(), 4321, processStart, null, f.clock.instant()).owned()).isTrue();
 
         Map<String, Object> r = TestJobs.run(f.ds, run.runId());
         assertThat(r.get("node_id")).isEqualTo(f.node.id());

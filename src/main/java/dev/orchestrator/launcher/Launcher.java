@@ -1,7 +1,7 @@
 package dev.orchestrator.launcher;
 
-import dev.orchestrator.infrastructure.config.ConfigurationException;
-import dev.orchestrator.infrastructure.config.DatabaseSettings;
+import dev.orchestrator.config.ConfigurationException;
+import dev.orchestrator.config.DatabaseSettings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,7 +1,7 @@
 package dev.orchestrator.launcher;
 
-import dev.orchestrator.infrastructure.process.HostInfo;
-import dev.orchestrator.infrastructure.process.ProcessTable;
+import dev.orchestrator.process.HostInfo;
+import dev.orchestrator.process.ProcessTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

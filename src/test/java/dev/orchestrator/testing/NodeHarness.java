@@ -1,14 +1,14 @@
 package dev.orchestrator.testing;
 
-import dev.orchestrator.application.OrchestratorNode;
+import dev.orchestrator.node.OrchestratorNode;
 import dev.orchestrator.domain.agent.AgentCatalog;
 import dev.orchestrator.domain.agent.AgentDefinition;
 import dev.orchestrator.domain.node.NodeIdentity;
-import dev.orchestrator.infrastructure.config.OrchestratorConfig;
-import dev.orchestrator.infrastructure.config.Settings;
-import dev.orchestrator.infrastructure.persistence.JobStore;
-import dev.orchestrator.infrastructure.process.HostInfo;
-import dev.orchestrator.infrastructure.process.OsCommands;
+import dev.orchestrator.config.OrchestratorConfig;
+import dev.orchestrator.config.Settings;
+import dev.orchestrator.store.JobStore;
+import dev.orchestrator.process.HostInfo;
+import dev.orchestrator.process.OsCommands;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -110,7 +110,7 @@ public final class NodeHarness implements AutoCloseable {
                 .maxAttempts(3).insert();
         f.db.execute("INSERT INTO agent_runs (id, job_id, attempt, node_id, host, boot_id, pid, process_started_at,"
                 + " started_at, log_path) OVERRIDING SYSTEM VALUE VALUES (" + runId + ", " + id + ", 1, '" + node
-                + "', 'test-host', '" + dev.orchestrator.infrastructure.process.HostInfo.bootId() + "', " + pid + ", "
+                + "', 'test-host', '" + dev.orchestrator.process.HostInfo.bootId() + "', " + pid + ", "
                 + (processStart == null ? "NULL" : "'" + processStart + "'") + ", '" + runStart + "', '"
                 + runDir.resolve("output.log") + "')");
         return id;

@@ -1,7 +1,7 @@
 package dev.orchestrator.testing;
 
 import dev.orchestrator.domain.node.NodeIdentity;
-import dev.orchestrator.infrastructure.persistence.JobStore;
+import dev.orchestrator.store.JobStore;
 import java.time.Instant;
 import javax.sql.DataSource;
 

@@ -1,6 +1,6 @@
 package dev.orchestrator.testing;
 
-import dev.orchestrator.infrastructure.persistence.SchemaMigrator;
+import dev.orchestrator.store.SchemaMigrator;
 import dev.orchestrator.launcher.EmbeddedDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,0 +1,51 @@
+package dev.orchestrator.api;
+
+import dev.orchestrator.domain.job.Job;
+import dev.orchestrator.domain.run.AgentRun;
+import jakarta.json.Json;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+import java.io.StringReader;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/** A job as the API shows it (snake_case on the wire). {@code runs} and {@code depends_on} are null in lists. */
+public record JobDto(long id, String agent, String repo, String status, int priority, int attempts, int maxAttempts,
+                     int transientAttempts, Instant availableAt, Long runId, Long pid, Instant startedAt,
+                     Instant finishedAt, String error, Instant createdAt, Instant updatedAt, JsonValue payload,
+                     Boolean cancelRequested, List<Long> dependsOn, List<RunDto> runs) {
+
+    /** One run of a job. */
+    public record RunDto(long id, int attempt, String node, Long pid, Instant processStartedAt, Instant startedAt,
+                         Instant finishedAt, Integer exitCode, String outcome, String error) {
+        static RunDto of(AgentRun r) {
+            return new RunDto(r.id(), r.attempt(), r.nodeId(), r.pid(), instant(r.processStartedAt()),
+                    instant(r.startedAt()), instant(r.finishedAt()), r.exitCode(),
+                    r.outcome() == null ? null : r.outcome().db(), r.error());
+        }
+    }
+
+    /** A job in a list: no runs, no dependencies. */
+    static JobDto of(Job j) {
+        return of(j, null, null);
+    }
+
+    static JobDto of(Job j, List<Long> dependsOn, List<AgentRun> runs) {
+        return new JobDto(j.id(), j.agent(), j.repo(), j.status().db(), j.priority(), j.attempts(), j.maxAttempts(),
+                j.transientAttempts(), instant(j.availableAt()), j.runId(), j.pid(), instant(j.startedAt()),
+                instant(j.finishedAt()), j.error(), instant(j.createdAt()), instant(j.updatedAt()),
+                json(j.payload()), j.cancelRequested(), dependsOn,
+                runs == null ? null : runs.stream().map(RunDto::of).toList());
+    }
+
+    private static Instant instant(OffsetDateTime t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    private static JsonValue json(String text) {
+        try (JsonReader r = Json.createReader(new StringReader(text))) {
+            return r.readValue();
+        }
+    }
+}

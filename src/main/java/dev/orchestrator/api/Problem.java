@@ -1,0 +1,12 @@
+package dev.orchestrator.api;
+
+/**
+ * An error as a problem document (RFC 9457): {@code field} names the offending input, if any.
+ */
+public record Problem(String type, String title, int status, String detail, String field) {
+    public static final String MEDIA_TYPE = "application/problem+json";
+
+    public static Problem of(int status, String title, String detail, String field) {
+        return new Problem("about:blank", title, status, detail, field);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.orchestrator.api;
+
+import dev.orchestrator.service.InvalidRequestException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Every error leaves the API as a problem document. */
+public final class ProblemMappers {
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class.getName());
+
+    private ProblemMappers() {
+    }
+
+    static Response response(Problem p) {
+        return Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p).build();
+    }
+
+    /** Our own problems. */
+    @Provider
+    public static class ProblemExceptionMapper implements ExceptionMapper<ProblemException> {
+        @Override
+        public Response toResponse(ProblemException e) {
+            return response(e.problem());
+        }
+    }
+
+    /** Invalid input found by the application layer: 400 naming the field. */
+    @Provider
+    public static class InvalidRequestMapper implements ExceptionMapper<InvalidRequestException> {
+        @Override
+        public Response toResponse(InvalidRequestException e) {
+            return response(Problem.of(400, "Bad Request", e.getMessage(), e.field()));
+        }
+    }
+
+    /** A request that conflicts with a job's state: 409. */
+    @Provider
+    public static class ConflictMapper implements ExceptionMapper<dev.orchestrator.service.ConflictException> {
+        @Override
+        public Response toResponse(dev.orchestrator.service.ConflictException e) {
+            return response(Problem.of(409, "Conflict", e.getMessage(), null));
+        }
+    }
+
+    /** JAX-RS's own errors (404 unknown path, 405, 406, 415 ...). */
+    @Provider
+    public static class WebApplicationMapper implements ExceptionMapper<WebApplicationException> {
+        @Override
+        public Response toResponse(WebApplicationException e) {
+            Response.StatusType s = e.getResponse().getStatusInfo();
+            String detail = e.getMessage() == null ? s.getReasonPhrase() : e.getMessage();
+            return response(Problem.of(s.getStatusCode(), s.getReasonPhrase(), detail, null));
+        }
+    }
+
+    /** Anything else is our bug: logged with an id the client can quote. */
+    @Provider
+    public static class UnexpectedMapper implements ExceptionMapper<RuntimeException> {
+        @Override
+        public Response toResponse(RuntimeException e) {
+            if (e instanceof WebApplicationException w) {
+                return new WebApplicationMapper().toResponse(w);
+            }
+            String id = UUID.randomUUID().toString();
+            LOG.log(Level.SEVERE, "unexpected error " + id, e);
+            return response(Problem.of(500, "Internal Server Error",
+                    "unexpected server error; quote " + id + " when reporting it", null));
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package dev.orchestrator.boot;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.orchestrator.node.OrchestratorNode;
+import dev.orchestrator.service.QueueService;
+import dev.orchestrator.domain.agent.AgentCatalog;
+import dev.orchestrator.domain.job.JobRepository;
+import dev.orchestrator.domain.node.NodeIdentity;
+import dev.orchestrator.config.AgentsFile;
+import dev.orchestrator.config.ConfigurationException;
+import dev.orchestrator.config.DatabaseSettings;
+import dev.orchestrator.config.OrchestratorConfig;
+import dev.orchestrator.config.Settings;
+import dev.orchestrator.store.JobStore;
+import dev.orchestrator.store.SchemaMigrator;
+import dev.orchestrator.process.HostInfo;
+import dev.orchestrator.process.OsCommands;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.ejb.TransactionManagement;
+import jakarta.ejb.TransactionManagementType;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.flywaydb.core.api.output.MigrateResult;
+
+/**
+ * The composition root. At deployment: validate settings (a bad one fails the deployment with a
+ * message naming it), connect, migrate the schema, load the agents, register this node, recover
+ * the runs of earlier incarnations on this host, sanitize, start dispatching. At undeployment:
+ * stop claiming and hand running jobs back to the queue.
+ */
+@Singleton
+@Startup
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+@TransactionManagement(TransactionManagementType.BEAN)
+public class Bootstrap {
+    private static final Logger LOG = Logger.getLogger(Bootstrap.class.getName());
+
+    @Resource
+    ManagedThreadFactory threadFactory;
+
+    @Resource
+    ManagedExecutorService executor;
+
+    @Inject
+    JobRepository jobs;
+
+    @Inject
+    Clock clock;
+
+    private volatile HikariDataSource queueDataSource;
+    private volatile OrchestratorNode node;
+    private volatile QueueService queue;
+    private volatile OrchestratorConfig config;
+
+    @PostConstruct
+    void start() {
+        try {
+            DatabaseSettings db = DatabaseSettings.fromEnvironment(System.getenv());
+            Settings settings = new Settings(name -> ConfigProvider.getConfig().getOptionalValue(name, String.class));
+            config = OrchestratorConfig.from(settings, HostInfo.hostName());
+            AgentCatalog agents = AgentsFile.load(config.agentsFile());
+            queueDataSource = QueuePool.open(db, System.getenv("ORCH_DB_PASSWORD"));
+            checkConnection(db);
+            MigrateResult migrated = SchemaMigrator.migrate(queueDataSource, getClass().getClassLoader());
+            LOG.log(Level.INFO, "schema at version {0} ({1} migration(s) applied)",
+                    new Object[] {migrated.targetSchemaVersion, migrated.migrationsExecuted});
+
+            OrchestratorNode.Commands commands = new OrchestratorNode.Commands(
+                    OsCommands.require("setsid"), OsCommands.require("kill"));
+            NodeIdentity identity = HostInfo.thisJvm(config.nodeName() + ":" + ProcessHandle.current().pid() + ":"
+                    + UUID.randomUUID().toString().substring(0, 8), HostInfo.hostName());
+            node = new OrchestratorNode(config, agents, new JobStore(queueDataSource), identity, clock, commands,
+                    System.getenv(), executor);
+            node.prepare();
+            queue = new QueueService(jobs, agents, node, clock, config.defaultMaxAttempts());
+            node.startDispatching(threadFactory);
+            LOG.log(Level.INFO, "Orchestrator node {0} ready: agents {1}, max_concurrency {2}, data {3}",
+                    new Object[] {identity.id(), agents.names(), config.maxConcurrency(), config.dataDir()});
+        } catch (ConfigurationException e) {
+            LOG.log(Level.SEVERE, "Orchestrator cannot start: {0}", e.getMessage());
+            closePool();
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "Orchestrator cannot start: " + e.getMessage(), e);
+            closePool();
+            throw e;
+        }
+    }
+
+    private void checkConnection(DatabaseSettings db) {
+        try (Connection c = queueDataSource.getConnection()) {
+            c.isValid(5);
+        } catch (SQLException e) {
+            throw new ConfigurationException("cannot connect to PostgreSQL at ORCH_DB_URL=" + db.url()
+                    + " as ORCH_DB_USER=" + db.user() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        OrchestratorNode n = node;
+        try {
+            if (n != null) {
+                LOG.info("Orchestrator stopping");
+                n.stop();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "Orchestrator could not hand its running jobs back to the queue; the next "
+                    + "start on this host recovers them", e);
+        } finally {
+            closePool();
+        }
+    }
+
+    private void closePool() {
+        HikariDataSource ds = queueDataSource;
+        if (ds != null) {
+            ds.close();
+        }
+    }
+
+    public OrchestratorNode node() {
+        return requireStarted(node);
+    }
+
+    public QueueService queue() {
+        return requireStarted(queue);
+    }
+
+    public OrchestratorConfig config() {
+        return requireStarted(config);
+    }
+
+    private static <T> T requireStarted(T value) {
+        if (value == null) {
+            throw new IllegalStateException("Orchestrator has not started");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,30 @@
+package dev.orchestrator.boot;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.orchestrator.config.DatabaseSettings;
+
+/** The connection pool of the queue's guarded statements (not enlisted in JTA). */
+final class QueuePool {
+    static final int SOCKET_TIMEOUT_SECONDS = 15;
+
+    private QueuePool() {
+    }
+
+    static HikariDataSource open(DatabaseSettings db, String password) {
+        HikariConfig cfg = new HikariConfig();
+        cfg.setPoolName("orchestrator-queue");
+        cfg.setJdbcUrl(db.url());
+        cfg.setUsername(db.user());
+        cfg.setPassword(password);
+        cfg.setMaximumPoolSize(12);
+        cfg.setMinimumIdle(2);
+        cfg.setConnectionTimeout(10_000);
+        cfg.setInitializationFailTimeout(-1); // Bootstrap checks the connection itself, naming the settings
+        // a statement never hangs longer than this on a half-open connection, so a node notices an
+        // unreachable database (and fences itself) well within its lease
+        cfg.addDataSourceProperty("socketTimeout", Integer.toString(SOCKET_TIMEOUT_SECONDS));
+        cfg.addDataSourceProperty("connectTimeout", "10");
+        return new HikariDataSource(cfg);
+    }
+}

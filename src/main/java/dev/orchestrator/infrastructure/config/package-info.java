@@ -1,2 +1,0 @@
-/** Settings ({@code ORCH_*}) and the agents file: read once, validated, errors that name the setting. */
-package dev.orchestrator.infrastructure.config;

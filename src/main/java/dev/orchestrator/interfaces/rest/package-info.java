@@ -1,2 +1,0 @@
-/** The REST API under /api: thin resources, strict request parsing, DTOs and problem documents. */
-package dev.orchestrator.interfaces.rest;

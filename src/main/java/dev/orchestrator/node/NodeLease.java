@@ -1,0 +1,119 @@
+package dev.orchestrator.node;
+
+import dev.orchestrator.run.ActiveRuns;
+import dev.orchestrator.run.Dispatcher;
+
+import dev.orchestrator.domain.job.Ownership;
+import dev.orchestrator.domain.node.NodeIdentity;
+import dev.orchestrator.store.JobStore;
+import dev.orchestrator.process.ProcessGroups;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * This node's lease: a heartbeat on the database clock every ORCH_NODE_HEARTBEAT_SECONDS. Other
+ * nodes reclaim this node's jobs once it has missed ORCH_NODE_LEASE_SECONDS. So that a job never
+ * runs here while another node runs it too, this node fences itself first:
+ * <ul>
+ * <li>no successful heartbeat for half the lease (database unreachable): stop claiming and kill the
+ *     process groups of all running agents; resume claiming once a heartbeat succeeds. With the
+ *     configuration check (lease >= 2 x (heartbeat + kill grace) + 40 s, covering a 15 s statement
+ *     timeout and the kill itself) the agents are dead before any other node may reclaim;</li>
+ * <li>the heartbeat finds the node already fenced (another node reclaimed its jobs): kill all
+ *     running agents (their jobs are no longer ours), then rejoin and go on.</li>
+ * </ul>
+ */
+public final class NodeLease {
+    private static final Logger LOG = Logger.getLogger(NodeLease.class.getName());
+
+    /** The node as {@code GET /api/queue} shows it. */
+    public record Status(String id, Instant lastHeartbeatAt, boolean fenced, long fencedTotal) {
+    }
+
+    private final JobStore store;
+    private final NodeIdentity node;
+    private final Dispatcher dispatcher;
+    private final ActiveRuns active;
+    private final ProcessGroups groups;
+    private final Duration selfFenceAfter;
+    private final Duration killGrace;
+    private final Executor killer;
+    private final Clock clock;
+    private final LongSupplier nanoTime;
+    private final AtomicLong fencedTotal = new AtomicLong();
+    private volatile long lastOkNanos;
+    private volatile Instant lastHeartbeatAt;
+    private volatile boolean fenced;
+
+    public NodeLease(JobStore store, NodeIdentity node, Dispatcher dispatcher, ActiveRuns active, ProcessGroups groups,
+                     Duration lease, Duration killGrace, Executor killer, Clock clock, LongSupplier nanoTime) {
+        this.store = store;
+        this.node = node;
+        this.dispatcher = dispatcher;
+        this.active = active;
+        this.groups = groups;
+        this.selfFenceAfter = lease.dividedBy(2);
+        this.killGrace = killGrace;
+        this.killer = killer;
+        this.clock = clock;
+        this.nanoTime = nanoTime;
+        this.lastOkNanos = nanoTime.getAsLong();
+        this.lastHeartbeatAt = clock.instant();
+    }
+
+    /** One heartbeat; never throws. */
+    public void heartbeat() {
+        Ownership o;
+        try {
+            o = store.heartbeat(node.id());
+        } catch (RuntimeException e) {
+            Duration silent = Duration.ofNanos(nanoTime.getAsLong() - lastOkNanos);
+            LOG.log(Level.WARNING, "node " + node.id() + ": heartbeat failed (no heartbeat for " + silent.toSeconds()
+                    + " s)", e);
+            if (!fenced && silent.compareTo(selfFenceAfter) > 0) {
+                fence("no heartbeat for " + silent.toSeconds() + " s; other nodes may reclaim this node's jobs");
+            }
+            return;
+        }
+        lastOkNanos = nanoTime.getAsLong();
+        lastHeartbeatAt = clock.instant();
+        if (!o.owned()) {
+            fence("another node reclaimed this node's jobs after its lease expired");
+            store.rejoin(node.id());
+            LOG.log(Level.WARNING, "node {0} rejoined after being fenced", node.id());
+        }
+        if (fenced) {
+            fenced = false;
+            dispatcher.resume();
+            LOG.log(Level.WARNING, "node {0}: heartbeat restored; claiming again", node.id());
+        }
+    }
+
+    private void fence(String reason) {
+        fenced = true;
+        fencedTotal.incrementAndGet();
+        dispatcher.pause();
+        LOG.log(Level.SEVERE, "node {0} fenced itself: {1}; stopped claiming and killing {2} running agent(s)",
+                new Object[] {node.id(), reason, active.size()});
+        for (ActiveRuns.ActiveRun r : active.snapshot()) {
+            if (active.markForTermination(r.jobId(), r.runId(), "killed: node fenced (" + reason + ")")) {
+                long pgid = r.process().pid();
+                killer.execute(() -> groups.terminate(pgid, killGrace));
+            }
+        }
+    }
+
+    public boolean isFenced() {
+        return fenced;
+    }
+
+    public Status status() {
+        return new Status(node.id(), lastHeartbeatAt, fenced, fencedTotal.get());
+    }
+}

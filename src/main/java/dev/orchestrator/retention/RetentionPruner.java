@@ -1,0 +1,73 @@
+package dev.orchestrator.retention;
+
+import dev.orchestrator.store.JobStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * Deletes finished jobs (done, failed, cancelled) older than ORCH_RETENTION_DAYS, with their runs,
+ * dependency rows and run files, in batches of short transactions so no lock is held for long. A
+ * finished job that a queued or running job still depends on is kept. 0 days keeps everything.
+ */
+public final class RetentionPruner {
+    private static final Logger LOG = Logger.getLogger(RetentionPruner.class.getName());
+    static final int BATCH = 500;
+
+    private final JobStore store;
+    private final Path runsDir;
+    private final Duration retention;
+    private final Clock clock;
+
+    public RetentionPruner(JobStore store, Path runsDir, Duration retention, Clock clock) {
+        this.store = store;
+        this.runsDir = runsDir;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    /** One pruning pass; returns how many jobs were deleted. Never throws. */
+    public int pruneOnce() {
+        if (retention.isZero()) {
+            return 0;
+        }
+        Instant cutoff = clock.instant().minus(retention);
+        int total = 0;
+        try {
+            List<Long> batch;
+            do {
+                batch = store.pruneFinished(cutoff, BATCH);
+                batch.forEach(this::deleteRunFiles);
+                total += batch.size();
+            } while (batch.size() == BATCH);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "retention pass failed after pruning " + total + " job(s); the next pass goes on", e);
+        }
+        if (total > 0) {
+            LOG.log(Level.INFO, "retention: pruned {0} job(s) finished before {1}", new Object[] {total, cutoff});
+        }
+        return total;
+    }
+
+    private void deleteRunFiles(long jobId) {
+        Path dir = runsDir.resolve(Long.toString(jobId));
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot delete the run files of pruned job " + jobId + " under " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package dev.orchestrator.run;
+
+import dev.orchestrator.domain.job.ClaimPolicy;
+import dev.orchestrator.domain.job.ClaimedJob;
+import dev.orchestrator.domain.node.NodeIdentity;
+import dev.orchestrator.store.JobStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Claims and starts jobs while slots are free. Woken at once by an enqueue or a finished run;
+ * otherwise it wakes at its poll interval or when the next backed-off job becomes available.
+ */
+public class Dispatcher {
+    private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
+
+    private final JobStore store;
+    private final RunStarter starter;
+    private final NodeIdentity node;
+    private final Clock clock;
+    private final ClaimPolicy policy;
+    private final Duration pollInterval;
+    private final QueueEvents events;
+    private final Executor startExecutor;
+    private final int parallelStarts;
+    private final WakeSignal signal = new WakeSignal();
+    private final AtomicLong errors = new AtomicLong();
+    private volatile boolean stopping;
+    private volatile boolean paused;
+    private Thread thread;
+
+    /**
+     * @param startExecutor runs the starts of claimed jobs, up to {@code parallelStarts} at once, so
+     *                      that the next claim does not wait for the previous spawn
+     */
+    public Dispatcher(JobStore store, RunStarter starter, NodeIdentity node, Clock clock, ClaimPolicy policy,
+                      Duration pollInterval, QueueEvents events, Executor startExecutor, int parallelStarts) {
+        this.store = store;
+        this.starter = starter;
+        this.node = node;
+        this.clock = clock;
+        this.policy = policy;
+        this.pollInterval = pollInterval;
+        this.events = events;
+        this.startExecutor = startExecutor;
+        this.parallelStarts = Math.max(1, parallelStarts);
+    }
+
+    public int maxConcurrency() {
+        return policy.maxConcurrency();
+    }
+
+    public ClaimPolicy policy() {
+        return policy;
+    }
+
+    public synchronized void start(ThreadFactory threads) {
+        if (thread != null) {
+            throw new IllegalStateException("dispatcher already started");
+        }
+        thread = threads.newThread(this::loop);
+        thread.setName("orchestrator-dispatcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Something changed (job enqueued, slot freed): look for work now. */
+    public void wake() {
+        signal.signal();
+    }
+
+    /** Stops claiming; waits up to {@code timeout} for the loop to end. Running processes are untouched. */
+    public void stop(Duration timeout) {
+        stopping = true;
+        signal.signal();
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        if (t != null) {
+            try {
+                t.join(timeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Stops claiming until {@link #resume()} (a fenced node); running processes are untouched. */
+    public void pause() {
+        paused = true;
+    }
+
+    public void resume() {
+        paused = false;
+        wake();
+    }
+
+    public boolean isPaused() {
+        return paused;
+    }
+
+    public boolean isRunning() {
+        Thread t = thread;
+        return t != null && t.isAlive() && !stopping;
+    }
+
+    public long errors() {
+        return errors.get();
+    }
+
+    private void loop() {
+        LOG.log(Level.INFO, "dispatcher started on node {0}: {1}", new Object[] {node.id(), policy});
+        while (!stopping) {
+            Duration wait = pollInterval;
+            try {
+                drain();
+                wait = untilNextAvailable();
+            } catch (RuntimeException e) {
+                errors.incrementAndGet();
+                LOG.log(Level.WARNING, "dispatcher pass failed; retrying in " + pollInterval.toMillis() + " ms", e);
+            }
+            try {
+                signal.await(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        LOG.info("dispatcher stopped");
+    }
+
+    /**
+     * Claims and starts jobs until no slot or no eligible job is left; returns how many were claimed.
+     * Claims happen one after another (in claim order, under the cluster-wide claim lock); up to
+     * {@code parallelStarts} starts run beside them. Returns only when every start it began has
+     * finished, so a stop never races a start.
+     */
+    public int drain() {
+        int claimed = 0;
+        List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+        RuntimeException failure = null;
+        try {
+            while (!stopping && !paused) {
+                inFlight.removeIf(CompletableFuture::isDone);
+                if (inFlight.size() >= parallelStarts) {
+                    CompletableFuture.anyOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+                    continue;
+                }
+                Optional<ClaimedJob> claim = store.claimNext(node.id(), clock.instant(), policy);
+                if (claim.isEmpty()) {
+                    break;
+                }
+                events.record(QueueEvent.CLAIMED);
+                claimed++;
+                ClaimedJob job = claim.get();
+                inFlight.add(CompletableFuture.runAsync(() -> starter.start(job), startExecutor));
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (CompletableFuture<Void> f : inFlight) {
+            try {
+                f.join();
+            } catch (CompletionException | CancellationException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException r ? r : e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return claimed;
+    }
+
+    private Duration untilNextAvailable() {
+        Instant now = clock.instant();
+        return store.nextAvailableAt(now)
+                .map(at -> Duration.between(now, at).plusMillis(1))
+                .filter(d -> d.compareTo(pollInterval) < 0)
+                .orElse(pollInterval);
+    }
+}

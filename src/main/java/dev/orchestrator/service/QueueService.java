@@ -1,0 +1,195 @@
+package dev.orchestrator.service;
+
+import dev.orchestrator.node.OrchestratorNode;
+import dev.orchestrator.reaper.ReaperStatus;
+
+import dev.orchestrator.domain.agent.AgentCatalog;
+import dev.orchestrator.domain.agent.RepoName;
+import dev.orchestrator.domain.job.ClaimPolicy;
+import dev.orchestrator.domain.job.Job;
+import dev.orchestrator.domain.job.JobRepository;
+import dev.orchestrator.domain.job.JobStatus;
+import dev.orchestrator.domain.job.NewJob;
+import dev.orchestrator.domain.job.UnknownDependencyException;
+import dev.orchestrator.domain.run.AgentRun;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The queue's use cases for clients: enqueue, look up a job, overview. */
+public class QueueService {
+    /** A job with its runs. */
+    public record JobDetails(Job job, List<AgentRun> runs) {
+    }
+
+    /** The queue at a glance. */
+    public record Overview(Map<JobStatus, Long> counts, int maxConcurrency, List<Job> running, ReaperStatus reaper,
+                           List<String> pauses, ClaimPolicy gates) {
+    }
+
+    /** An enqueue's answer: the job, and whether it was an earlier request's job (same Idempotency-Key). */
+    public record Enqueued(Job job, boolean replayed) {
+    }
+
+    /** A page of the job list; {@code nextCursor} is null on the last page. */
+    public record Page(List<Job> jobs, Long nextCursor) {
+    }
+
+    public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+    public static final int MAX_PAGE = 500;
+
+    public static final int MAX_PAYLOAD_CHARS = 1_000_000;
+
+    private final JobRepository jobs;
+    private final AgentCatalog agents;
+    private final OrchestratorNode node;
+    private final Clock clock;
+    private final int defaultMaxAttempts;
+
+    public QueueService(JobRepository jobs, AgentCatalog agents, OrchestratorNode node, Clock clock,
+                        int defaultMaxAttempts) {
+        this.jobs = jobs;
+        this.agents = agents;
+        this.node = node;
+        this.clock = clock;
+        this.defaultMaxAttempts = defaultMaxAttempts;
+    }
+
+    /** Validates, persists (committed on return) and wakes the dispatcher. Invalid input writes nothing. */
+    public Job enqueue(EnqueueCommand cmd) {
+        return enqueue(cmd, null).job();
+    }
+
+    /**
+     * Like {@link #enqueue(EnqueueCommand)}, remembered under {@code idempotencyKey} (null for none):
+     * the same key with the same request returns the first job; with another request it is refused.
+     */
+    public Enqueued enqueue(EnqueueCommand cmd, String idempotencyKey) {
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH
+                || !idempotencyKey.chars().allMatch(c -> c >= 0x21 && c <= 0x7e))) {
+            throw new InvalidRequestException("Idempotency-Key", "Idempotency-Key must be 1.."
+                    + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters without spaces");
+        }
+        NewJob spec = validate(cmd);
+        if (idempotencyKey != null) {
+            Optional<Job> earlier = jobs.findByIdempotencyKey(idempotencyKey);
+            if (earlier.isPresent()) {
+                return replay(earlier.get(), spec, idempotencyKey);
+            }
+        }
+        // PostgreSQL keeps microseconds: truncate so the response shows what is stored
+        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+        Job job;
+        try {
+            job = jobs.add(Job.enqueue(spec, now, idempotencyKey), spec.dependsOn());
+        } catch (UnknownDependencyException e) {
+            throw new InvalidRequestException("depends_on", "depends_on names unknown job(s) " + e.ids()
+                    + " (pruned by retention while the request was handled)");
+        } catch (RuntimeException e) {
+            // two requests with one new key at once: the unique index let one in; answer as it did
+            Optional<Job> winner = idempotencyKey == null ? Optional.empty() : jobs.findByIdempotencyKey(idempotencyKey);
+            if (winner.isPresent()) {
+                return replay(winner.get(), spec, idempotencyKey);
+            }
+            throw e;
+        }
+        if (!spec.dependsOn().isEmpty()) {
+            node.cancelDoomed(); // a dependency that already failed dooms the new job at once
+        }
+        node.wake();
+        return new Enqueued(job, false);
+    }
+
+    private Enqueued replay(Job earlier, NewJob spec, String key) {
+        if (!spec.requestHash().equals(earlier.requestHash())) {
+            throw new ConflictException("Idempotency-Key '" + key + "' was used for job " + earlier.id()
+                    + " with a different request", earlier.id());
+        }
+        return new Enqueued(earlier, true);
+    }
+
+    NewJob validate(EnqueueCommand cmd) {
+        if (cmd.agent() == null) {
+            throw new InvalidRequestException("agent", "agent is required");
+        }
+        if (agents.find(cmd.agent()).isEmpty()) {
+            throw new InvalidRequestException("agent", "unknown agent '" + cmd.agent() + "'; configured agents: "
+                    + agents.names());
+        }
+        if (cmd.repo() == null) {
+            throw new InvalidRequestException("repo", "repo is required");
+        }
+        String repoProblem = RepoName.problem(cmd.repo());
+        if (repoProblem != null) {
+            throw new InvalidRequestException("repo", repoProblem);
+        }
+        String payload = cmd.payloadJson() == null ? "{}" : cmd.payloadJson();
+        if (payload.length() > MAX_PAYLOAD_CHARS) {
+            throw new InvalidRequestException("payload", "payload is larger than " + MAX_PAYLOAD_CHARS
+                    + " characters of JSON");
+        }
+        int priority = cmd.priority() == null ? 0 : cmd.priority();
+        if (priority < NewJob.MIN_PRIORITY || priority > NewJob.MAX_PRIORITY) {
+            throw new InvalidRequestException("priority", "priority must be between " + NewJob.MIN_PRIORITY
+                    + " and " + NewJob.MAX_PRIORITY + " (higher runs first)");
+        }
+        int maxAttempts = cmd.maxAttempts() == null ? defaultMaxAttempts : cmd.maxAttempts();
+        if (maxAttempts < 1 || maxAttempts > NewJob.MAX_MAX_ATTEMPTS) {
+            throw new InvalidRequestException("max_attempts", "max_attempts must be between 1 and "
+                    + NewJob.MAX_MAX_ATTEMPTS);
+        }
+        List<Long> deps = cmd.dependsOn() == null ? List.of() : cmd.dependsOn();
+        if (deps.size() > NewJob.MAX_DEPENDENCIES) {
+            throw new InvalidRequestException("depends_on", "depends_on lists more than " + NewJob.MAX_DEPENDENCIES
+                    + " jobs");
+        }
+        if (!deps.isEmpty()) {
+            java.util.Set<Long> existing = jobs.existing(deps);
+            List<Long> unknown = deps.stream().filter(d -> !existing.contains(d)).distinct().sorted().toList();
+            if (!unknown.isEmpty()) {
+                throw new InvalidRequestException("depends_on", "depends_on names unknown job(s) " + unknown
+                        + " (a job can only depend on jobs that already exist, so no cycle can form)");
+            }
+        }
+        return new NewJob(cmd.agent(), new RepoName(cmd.repo()), payload, priority, maxAttempts, deps);
+    }
+
+    /** Jobs newest first, filtered, one page after {@code cursor} (the last id of the previous page). */
+    public Page list(JobRepository.ListFilter filter, Long cursor, int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new InvalidRequestException("limit", "limit must be between 1 and " + MAX_PAGE);
+        }
+        if (filter.repo() != null && RepoName.problem(filter.repo()) != null) {
+            throw new InvalidRequestException("repo", RepoName.problem(filter.repo()));
+        }
+        List<Job> page = jobs.list(filter, cursor, limit + 1);
+        boolean more = page.size() > limit;
+        List<Job> shown = more ? page.subList(0, limit) : page;
+        return new Page(shown, more ? shown.get(shown.size() - 1).id() : null);
+    }
+
+    public Optional<dev.orchestrator.domain.run.AgentRun> run(long runId) {
+        return jobs.findRun(runId);
+    }
+
+    public List<Long> dependenciesOf(long jobId) {
+        return jobs.dependenciesOf(jobId);
+    }
+
+    public JobControl control() {
+        return node.control();
+    }
+
+    public Optional<JobDetails> job(long id) {
+        return jobs.find(id).map(j -> new JobDetails(j, jobs.runsOf(id)));
+    }
+
+    public Overview overview() {
+        return new Overview(node.store().statusCounts(), node.dispatcher().maxConcurrency(), jobs.running(),
+                node.reaperStatus(), node.control().pauses(), node.dispatcher().policy());
+    }
+}

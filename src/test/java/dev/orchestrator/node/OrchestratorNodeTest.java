@@ -1,0 +1,346 @@
+package dev.orchestrator.node;
+
+import dev.orchestrator.reaper.Reaper;
+import dev.orchestrator.run.QueueEvent;
+
+import dev.orchestrator.domain.job.Ownership;
+import dev.orchestrator.store.JobStore;
+import dev.orchestrator.testing.NodeHarness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.orchestrator.testing.MutableClock;
+import dev.orchestrator.testing.Processes;
+import dev.orchestrator.testing.TestJobs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The dispatcher, launcher and completion together, with real processes on real PostgreSQL. */
+class OrchestratorNodeTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+
+    private NodeHarness h;
+
+    @BeforeEach
+    void setUp() {
+        h = new NodeHarness(tmp);
+    }
+
+    @AfterEach
+    void tearDown() {
+        h.close();
+    }
+
+    private Map<String, Object> job(long id) {
+        return h.job(id);
+    }
+
+    private void awaitStatus(long id, String status) {
+        await().atMost(WAIT).until(() -> status.equals(job(id).get("status")));
+    }
+
+    private void drainUntil(long id, String status) {
+        await().atMost(WAIT).until(() -> {
+            h.node.dispatcher().drain();
+            return status.equals(job(id).get("status"));
+        });
+    }
+
+    @Test
+    void exit_zero_finishes_the_job_done_with_its_run_log_and_payload() throws Exception {
+        h.start("n1");
+        long id = h.f.job().agent("payload").repo("my-repo").payload("{\"task\":\"refactor\"}").insert();
+
+        drainUntil(id, "done");
+
+        Map<String, Object> r = job(id);
+        long runId = (Long) r.get("run_id");
+        Map<String, Object> run = TestJobs.run(h.f.ds, runId);
+        assertThat(run.get("exit_code")).isEqualTo(0);
+        assertThat(run.get("outcome")).isEqualTo("done");
+        assertThat(run.get("attempt")).isEqualTo(1);
+        assertThat(run.get("node_id")).isEqualTo("n1");
+        assertThat(run.get("pid")).isEqualTo(r.get("pid"));
+        assertThat(run.get("boot_id")).isEqualTo(h.node.node().bootId());
+        String log = Files.readString(Path.of((String) run.get("log_path")));
+        assertThat(log).contains("payload={\"task\":\"refactor\"}")
+                .contains("ORCH_JOB_ID=" + id)
+                .contains("ORCH_RUN_ID=" + runId)
+                .contains("ORCH_ATTEMPT=1")
+                .contains("ORCH_REPO=my-repo")
+                .contains("AGENT_GREETING=hello")
+                .doesNotContain("ORCH_DB_PASSWORD");
+        assertThat(h.repoDir("my-repo")).isDirectory();
+        assertThat(h.node.events().count(QueueEvent.SUCCEEDED)).isEqualTo(1);
+    }
+
+    @Test
+    void a_failing_agent_is_retried_until_max_attempts_then_fails_with_its_error() {
+        h.start("n1");
+        long id = h.f.job().agent("fail").maxAttempts(2).insert();
+
+        drainUntil(id, "failed");
+
+        Map<String, Object> r = job(id);
+        assertThat(r.get("attempts")).isEqualTo(2);
+        assertThat((String) r.get("error")).startsWith("exit code 1").contains("stderr line, exiting 1");
+        assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE outcome = 'retried'")).isEqualTo(1);
+        assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE outcome = 'failed'")).isEqualTo(1);
+        assertThat(r.get("finished_at")).isNotNull();
+    }
+
+    @Test
+    void a_transient_exit_code_requeues_with_back_off_without_counting_an_attempt() {
+        MutableClock clock = new MutableClock(Instant.now());
+        h.clock = clock;
+        h.settings.put("ORCH_TRANSIENT_BACKOFF_BASE_SECONDS", "30");
+        h.start("n1");
+        long id = h.f.job().agent("flaky").availableAt(clock.instant()).insert();
+
+        h.node.dispatcher().drain();
+        await().atMost(WAIT).until(() -> (Integer) job(id).get("transient_attempts") == 1);
+
+        Map<String, Object> r = job(id);
+        assertThat(r.get("status")).isEqualTo("queued");
+        assertThat(r.get("attempts")).isEqualTo(0);
+        assertThat(r.get("run_id")).isNull();
+        assertThat(r.get("pid")).isNull();
+        assertThat(r.get("available_at")).isEqualTo(clock.instant().plusSeconds(30));
+        assertThat((String) r.get("error")).contains("transient exit code 75");
+        assertThat(h.node.dispatcher().drain()).as("not claimable during back-off").isZero();
+
+        clock.tick(Duration.ofSeconds(30));
+        assertThat(h.node.dispatcher().drain()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> (Integer) job(id).get("transient_attempts") == 2);
+        assertThat(job(id).get("available_at")).as("second back-off doubles").isEqualTo(
+                clock.instant().plusSeconds(60));
+    }
+
+    @Test
+    void a_launch_failure_requeues_cleanly_and_finally_fails_with_the_reason() {
+        h.start("n1");
+        long id = h.f.job().agent("missing").maxAttempts(2).insert();
+
+        h.node.dispatcher().drain();
+        await().atMost(WAIT).until(() -> (Integer) job(id).get("attempts") >= 1);
+        Map<String, Object> first = job(id);
+        if ("queued".equals(first.get("status"))) {
+            assertThat(first.get("run_id")).isNull();
+            assertThat(first.get("pid")).isNull();
+            assertThat(first.get("started_at")).isNull();
+        }
+        drainUntil(id, "failed");
+        assertThat((String) job(id).get("error")).contains("launch failed").contains("/no/such/executable");
+        assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE outcome = 'launch_failed'"))
+                .isEqualTo(2);
+    }
+
+    @Test
+    void an_agent_that_is_no_longer_configured_fails_the_attempt_with_a_clear_error() {
+        h.start("n1");
+        long id = h.f.job().agent("removed-agent").maxAttempts(1).insert();
+        drainUntil(id, "failed");
+        assertThat((String) job(id).get("error")).contains("agent 'removed-agent' is not configured");
+    }
+
+    @Test
+    void never_runs_more_jobs_than_max_concurrency_and_starts_the_next_when_a_slot_frees() throws Exception {
+        h.settings.put("ORCH_MAX_CONCURRENCY", "2");
+        h.start("n1");
+        long a = h.f.job().agent("wait").repo("a").insert();
+        long b = h.f.job().agent("wait").repo("b").insert();
+        long c = h.f.job().agent("wait").repo("c").insert();
+
+        assertThat(h.node.dispatcher().drain()).isEqualTo(2);
+        assertThat(h.node.dispatcher().drain()).isZero();
+        assertThat(job(c).get("status")).isEqualTo("queued");
+        assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM jobs WHERE status = 'running'")).isEqualTo(2);
+
+        h.node.startDispatching(Executors.defaultThreadFactory());
+        Files.createDirectories(h.release().getParent());
+        Files.createFile(h.release());
+        awaitStatus(a, "done");
+        awaitStatus(b, "done");
+        awaitStatus(c, "done");
+    }
+
+    @Test
+    void an_enqueue_wakes_the_idle_dispatcher_at_once_not_at_its_poll_interval() {
+        h.settings.put("ORCH_DISPATCH_POLL_MILLIS", "60000");
+        h.start("n1");
+        h.node.startDispatching(Executors.defaultThreadFactory());
+        h.node.wake();
+        await().atMost(WAIT).until(() -> h.node.dispatcher().isRunning());
+
+        long id = h.f.job().agent("ok").insert();
+        h.node.wake();
+
+        // the poll interval is a minute; only the wake-up can finish this within the bound
+        await().atMost(Duration.ofSeconds(20)).until(() -> "done".equals(job(id).get("status")));
+    }
+
+    @Test
+    void a_run_that_ended_on_its_own_before_the_stop_keeps_its_outcome() throws Exception {
+        h.start("n1");
+        long id = h.f.job().agent("wait").repo("w").insert();
+        h.node.dispatcher().drain();
+        await().atMost(WAIT).until(() -> job(id).get("pid") != null);
+        long pid = (Long) job(id).get("pid");
+
+        h.nodeExecutor.hold(); // its exit handler will wait until after the stop
+        Files.writeString(h.repoDir("release"), "go"); // the agent waits for ../release from its repo dir
+        await().atMost(WAIT).until(() -> Processes.gone(pid) && h.nodeExecutor.heldCount() > 0);
+
+        h.node.stop();
+        h.nodeExecutor.release();
+
+        await().atMost(WAIT).until(() -> "done".equals(job(id).get("status")));
+        assertThat(job(id).get("attempts")).isEqualTo(0);
+        assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE job_id = " + id
+                + " AND outcome = 'done'")).isEqualTo(1);
+        h.node = null;
+    }
+
+    @Test
+    void the_stop_also_kills_a_run_whose_cancel_is_still_pending_and_it_ends_cancelled() throws Exception {
+        h.start("n1");
+        long id = h.f.job().agent("wait").repo("w").insert();
+        h.node.dispatcher().drain();
+        await().atMost(WAIT).until(() -> job(id).get("pid") != null);
+        long pid = (Long) job(id).get("pid");
+
+        h.nodeExecutor.hold(); // the cancel's kill task waits: the stop must not rely on it
+        h.node.control().cancel(id);
+        h.node.stop();
+
+        assertThat(Processes.gone(pid)).as("killed by the stop itself").isTrue();
+        h.nodeExecutor.release();
+        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")));
+        h.node = null;
+    }
+
+    @Test
+    void stopping_the_node_kills_running_process_groups_and_requeues_without_counting_an_attempt()
+            throws Exception {
+        h.start("n1");
+        long id = h.f.job().agent("tree").repo("t").insert();
+        h.node.dispatcher().drain();
+        Path childPid = h.repoDir("t").resolve("child.pid");
+        await().atMost(WAIT).until(() -> Files.exists(childPid) && !Files.readString(childPid).isBlank());
+        long agentPid = (Long) job(id).get("pid");
+        long grandchild = Long.parseLong(Files.readString(childPid).trim());
+
+        h.node.stop();
+        h.node = null;
+
+        Map<String, Object> r = job(id);
+        assertThat(r.get("status")).isEqualTo("queued");
+        assertThat(r.get("attempts")).isEqualTo(0);
+        assertThat(r.get("run_id")).isNull();
+        assertThat(r.get("pid")).isNull();
+        assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE outcome = 'abandoned'"))
+                .isEqualTo(1);
+        await().atMost(WAIT).until(() -> Processes.gone(agentPid) && Processes.gone(grandchild));
+        assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM nodes WHERE id = 'n1' AND stopped_at IS NOT NULL"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void restart_recovery_kills_a_dead_nodes_orphan_and_requeues_its_job_but_spares_a_live_node() throws Exception {
+        // an earlier incarnation on this host: its JVM is gone (a pid that exited), its agent is not
+        Process deadJvm = new ProcessBuilder("/bin/true").start();
+        Instant deadJvmStart = deadJvm.toHandle().info().startInstant().orElse(Instant.now());
+        deadJvm.waitFor();
+        h.f.db.execute("INSERT INTO nodes (id, host, boot_id, jvm_pid, jvm_started_at, started_at, heartbeat_at) "
+                + "VALUES ('old', 'test-host', '" + h.identity("x").bootId() + "', " + deadJvm.pid() + ", '"
+                + deadJvmStart + "', now(), now())");
+        Process orphan = new ProcessBuilder("setsid", "sleep", "300").start();
+        await().atMost(WAIT).until(() -> orphan.toHandle().info().startInstant().isPresent());
+        Instant orphanStart = orphan.toHandle().info().startInstant().get();
+        long orphanJob = TestJobs.running(h.f.ds, "old", Instant.now()).runId(1L).pid(orphan.pid()).insert();
+        h.f.db.execute("INSERT INTO agent_runs (job_id, attempt, node_id, host, boot_id, pid, process_started_at, "
+                + "started_at, log_path) OVERRIDING SYSTEM VALUE VALUES (" + orphanJob + ", 1, 'old', 'test-host', '"
+                + h.identity("x").bootId() + "', " + orphan.pid() + ", '" + orphanStart + "', now(), '/tmp/x')");
+        h.f.db.execute("UPDATE jobs SET run_id = (SELECT max(id) FROM agent_runs) WHERE id = " + orphanJob);
+        // a live node on the same host (this very JVM) with a running job: must be left alone
+        ProcessHandle self = ProcessHandle.current();
+        h.f.db.execute("INSERT INTO nodes (id, host, boot_id, jvm_pid, jvm_started_at, started_at, heartbeat_at) "
+                + "VALUES ('live', 'test-host', '" + h.identity("x").bootId() + "', " + self.pid() + ", '"
+                + self.info().startInstant().get().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+                + "', now(), now())");
+        long liveJob = TestJobs.running(h.f.ds, "live", Instant.now()).insert();
+
+        h.start("n2");
+
+        assertThat(orphan.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("orphan killed").isTrue();
+        Map<String, Object> r = job(orphanJob);
+        assertThat(r.get("status")).isEqualTo("queued");
+        assertThat(r.get("attempts")).isEqualTo(1);
+        assertThat(r.get("pid")).isNull();
+        assertThat(job(liveJob).get("status")).isEqualTo("running");
+        assertThat(h.node.reaperStatus().recoveredAtStartup()).isEqualTo(1);
+    }
+
+    @Test
+    void the_reaper_frees_a_slot_held_by_a_reused_pid_so_the_queue_keeps_moving() throws Exception {
+        // the incident: max_concurrency=1, a running job whose recorded pid now belongs to another process
+        h.settings.put("ORCH_MAX_CONCURRENCY", "1");
+        h.start("n1");
+        Process unrelated = new ProcessBuilder("sleep", "300").start();
+        try {
+            long wedged = h.runningJobWithRun("n1", "ok", 759, unrelated.pid(), Instant.parse("2020-01-01T00:00:00Z"),
+                    tmp.resolve("wedged"), Instant.now(), 0);
+            long waiting = h.f.job().agent("ok").insert();
+            assertThat(h.node.dispatcher().drain()).as("the slot is held").isZero();
+
+            Reaper.Pass pass = h.node.reaper().runOnce();
+
+            assertThat(pass.reaped()).isEqualTo(1);
+            assertThat(h.node.reaperStatus().reapedTotal()).containsEntry("pid_reused", 1L);
+            assertThat(unrelated.isAlive()).as("the unrelated process is not touched").isTrue();
+            assertThat(job(wedged).get("status")).isEqualTo("queued");
+            assertThat((String) job(wedged).get("error")).contains("pid reused");
+            drainUntil(waiting, "done");
+        } finally {
+            unrelated.destroyForcibly();
+        }
+    }
+
+    @Test
+    void a_process_whose_pid_cannot_be_recorded_is_killed_and_its_job_retried() throws Exception {
+        AtomicBoolean failNextStamp = new AtomicBoolean(true);
+        h.store = new JobStore(h.f.ds) {
+            @Override
+            public Ownership stampProcess(long jobId, long runId, long pid, Instant processStartedAt, Long ticks,
+                                          Instant now) {
+                if (failNextStamp.getAndSet(false)) {
+                    throw new IllegalStateException("test: database unreachable");
+                }
+                return super.stampProcess(jobId, runId, pid, processStartedAt, ticks, now);
+            }
+        };
+        h.start("n1");
+        long id = h.f.job().agent("wait").repo("w").insert(); // would wait for a file that never comes
+        assertThat(h.node.dispatcher().drain()).isEqualTo(1);
+
+        await().atMost(WAIT).until(() -> "queued".equals(job(id).get("status")));
+        assertThat((String) job(id).get("error")).contains("could not be recorded");
+        assertThat(job(id).get("attempts")).isEqualTo(1);
+        await().atMost(WAIT).until(() -> h.node.active().size() == 0); // removed just after the commit
+        assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE job_id = " + id
+                + " AND finished_at IS NULL")).isZero();
+    }
+}

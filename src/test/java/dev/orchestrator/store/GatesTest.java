@@ -1,0 +1,274 @@
+package dev.orchestrator.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.orchestrator.domain.job.ClaimPolicy;
+import dev.orchestrator.domain.job.ClaimedJob;
+import dev.orchestrator.domain.run.RunStart;
+import dev.orchestrator.testing.QueueFixture;
+import dev.orchestrator.testing.TestJobs;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The claim's gates on real PostgreSQL, alone and together, and the property that matters: a gated
+ * job never blocks an eligible one, and eligible jobs are claimed in priority-then-age order.
+ */
+class GatesTest {
+    private static final ClaimPolicy ALL_GATES = new ClaimPolicy(1, true, true, Map.of());
+
+    private QueueFixture f;
+    private JobStore store;
+
+    @BeforeEach
+    void setUp() {
+        f = new QueueFixture();
+        store = f.store;
+    }
+
+    private Optional<ClaimedJob> claim(ClaimPolicy policy) {
+        return store.claimNext(f.node.id(), f.clock.instant(), policy);
+    }
+
+    private void finish(ClaimedJob job, String how) {
+        RunStart run = store.attachRun(job, f.node, f.clock.instant(), id -> Path.of("/tmp", "" + id)).orElseThrow();
+        if (how.equals("done")) {
+            store.finishDone(job.id(), run.runId(), 0, f.clock.instant());
+        } else {
+            store.reapToFailed(job.id(), run.runId(), "boom", f.clock.instant());
+        }
+    }
+
+    private void dependsOn(long job, long... dependencies) {
+        for (long d : dependencies) {
+            f.db.execute("INSERT INTO job_dependencies (job_id, depends_on) VALUES (" + job + ", " + d + ")");
+        }
+    }
+
+    @Test
+    void the_serial_gate_allows_one_running_job_per_repo_and_skips_to_other_repos() {
+        long a1 = f.job().repo("a").insert();
+        long a2 = f.job().repo("a").insert();
+        long b1 = f.job().repo("b").insert();
+        ClaimPolicy serial = new ClaimPolicy(10, true, false, Map.of());
+
+        assertThat(claim(serial).map(ClaimedJob::id)).contains(a1);
+        assertThat(claim(serial).map(ClaimedJob::id)).as("a2 skipped, not waited for").contains(b1);
+        assertThat(claim(serial)).isEmpty();
+        assertThat(claim(ClaimPolicy.capacity(10)).map(ClaimedJob::id)).as("gate off").contains(a2);
+    }
+
+    @Test
+    void the_dependency_gate_waits_for_every_dependency_to_be_done() {
+        long dep1 = f.job().repo("x").insert();
+        long dep2 = f.job().repo("y").insert();
+        long dependant = f.job().repo("z").priority(100).insert();
+        dependsOn(dependant, dep1, dep2);
+        ClaimPolicy deps = new ClaimPolicy(10, false, true, Map.of());
+
+        ClaimedJob first = claim(deps).orElseThrow();
+        assertThat(first.id()).as("the urgent dependant is skipped").isEqualTo(dep1);
+        finish(first, "done");
+        ClaimedJob second = claim(deps).orElseThrow();
+        assertThat(second.id()).isEqualTo(dep2);
+        assertThat(claim(deps)).as("dep2 still running").isEmpty();
+        finish(second, "done");
+        assertThat(claim(deps).map(ClaimedJob::id)).contains(dependant);
+    }
+
+    @Test
+    void a_failed_dependency_cancels_the_whole_chain_of_dependants_naming_it() {
+        long root = f.job().insert();
+        long child = f.job().insert();
+        long grandchild = f.job().insert();
+        long unrelated = f.job().insert();
+        dependsOn(child, root);
+        dependsOn(grandchild, child);
+        finish(claim(ClaimPolicy.capacity(10)).orElseThrow(), "failed");
+
+        List<Long> cancelled = store.cancelDoomedQueued(f.clock.instant());
+
+        assertThat(cancelled).containsExactlyInAnyOrder(child, grandchild);
+        assertThat(TestJobs.row(f.ds, child).get("error")).isEqualTo("dependency " + root + " ended failed");
+        assertThat(TestJobs.row(f.ds, grandchild).get("error")).isEqualTo("dependency " + child + " ended cancelled");
+        assertThat(TestJobs.row(f.ds, unrelated).get("status")).isEqualTo("queued");
+        assertThat(TestJobs.row(f.ds, grandchild).get("finished_at")).isNotNull();
+    }
+
+    @Test
+    void pauses_stop_claims_globally_or_for_one_repo_until_resumed() {
+        long a = f.job().repo("a").insert();
+        long b = f.job().repo("b").insert();
+        store.pause("repo:a", f.clock.instant());
+        store.pause("repo:a", f.clock.instant()); // idempotent
+
+        assertThat(claim(ClaimPolicy.capacity(10)).map(ClaimedJob::id)).contains(b);
+        store.pause("*", f.clock.instant());
+        long c = f.job().repo("c").insert();
+        assertThat(claim(ClaimPolicy.capacity(10))).isEmpty();
+        assertThat(store.pauses()).containsExactly("*", "repo:a");
+
+        store.resume("*");
+        assertThat(claim(ClaimPolicy.capacity(10)).map(ClaimedJob::id)).contains(c);
+        store.resume("repo:a");
+        assertThat(claim(ClaimPolicy.capacity(10)).map(ClaimedJob::id)).contains(a);
+    }
+
+    @Test
+    void a_per_agent_limit_holds_while_other_agents_still_run() {
+        long s1 = f.job().agent("slow").insert();
+        long s2 = f.job().agent("slow").insert();
+        long q1 = f.job().agent("quick").insert();
+        ClaimPolicy limits = new ClaimPolicy(10, false, false, Map.of("slow", 1));
+
+        assertThat(claim(limits).map(ClaimedJob::id)).contains(s1);
+        assertThat(claim(limits).map(ClaimedJob::id)).contains(q1);
+        assertThat(claim(limits)).isEmpty();
+        assertThat(TestJobs.row(f.ds, s2).get("status")).isEqualTo("queued");
+    }
+
+    @Test
+    void the_incident_shape_serial_gate_off_one_slot_gated_jobs_never_block_eligible_ones() {
+        long backedOff = f.job().priority(9).availableAt(f.clock.instant().plusSeconds(60)).insert();
+        long blocked = f.job().priority(8).insert();
+        long depOf = f.job().repo("dep").insert();
+        dependsOn(blocked, depOf);
+        f.db.execute("UPDATE jobs SET status = 'running', started_at = now(), claimed_by = 'other' WHERE id = " + depOf);
+        long eligible = f.job().priority(1).insert();
+        ClaimPolicy oneSlot = new ClaimPolicy(2, false, true, Map.of());
+
+        assertThat(claim(oneSlot).map(ClaimedJob::id)).contains(eligible);
+        assertThat(TestJobs.row(f.ds, backedOff).get("status")).isEqualTo("queued");
+        assertThat(TestJobs.row(f.ds, blocked).get("status")).isEqualTo("queued");
+    }
+
+    /**
+     * Randomised (fixed seed, so every run is the same): many repos, dependencies, priorities,
+     * back-offs and a paused repo, with every gate on and three slots. After every claim attempt, either the slot is taken or no queued job is eligible,
+     * and every claim takes the highest-priority, oldest eligible job.
+     */
+    @Test
+    void randomised_no_eligible_job_waits_while_a_slot_is_free_and_order_is_priority_then_age() throws Exception {
+        Random random = new Random(20261128);
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            TestJobs j = f.job().repo("r" + random.nextInt(12)).priority(random.nextInt(4));
+            if (random.nextInt(10) == 0) {
+                j.availableAt(f.clock.instant().plusSeconds(1 + random.nextInt(60)));
+            }
+            long id = j.insert();
+            if (!ids.isEmpty() && random.nextInt(4) == 0) {
+                dependsOn(id, ids.get(random.nextInt(ids.size())));
+            }
+            ids.add(id);
+        }
+        store.pause("repo:r3", f.clock.instant());
+        int slots = 3;
+        ClaimPolicy policy = new ClaimPolicy(slots, true, true, Map.of());
+        int claims = 0;
+        for (int round = 0; round < 2000 && claims < 200; round++) {
+            Optional<Long> expected = bestEligible();
+            long running = TestJobs.count(f.ds, "SELECT count(*) FROM jobs WHERE status = 'running'");
+            Optional<ClaimedJob> got = claim(policy);
+            if (running < slots) {
+                assertThat(got.map(ClaimedJob::id)).as("round %d", round).isEqualTo(expected);
+            } else {
+                assertThat(got).isEmpty();
+            }
+            if (got.isPresent()) {
+                claims++;
+            }
+            // finish a random running job, sometimes failing it; time moves on
+            List<Long> runningIds = ids("SELECT id FROM jobs WHERE status = 'running' ORDER BY id");
+            if (!runningIds.isEmpty() && (got.isEmpty() || random.nextBoolean())) {
+                long done = runningIds.get(random.nextInt(runningIds.size()));
+                ClaimedJob c = new ClaimedJob(done, "a", "r", "{}", 0, 0, 2, 0,
+                        (java.time.Instant) TestJobs.row(f.ds, done).get("started_at"), f.node.id());
+                finish(c, random.nextInt(8) == 0 ? "failed" : "done");
+                store.cancelDoomedQueued(f.clock.instant());
+            }
+            if (random.nextInt(5) == 0) {
+                f.clock.tick(Duration.ofSeconds(5));
+            }
+            if (round == 300) {
+                store.resume("repo:r3");
+            }
+        }
+        assertThat(claims).isGreaterThan(80);
+        assertThat(TestJobs.count(f.ds, "SELECT count(*) FROM jobs WHERE status = 'queued'")).isZero();
+    }
+
+    /** The job the gates should let through next, computed independently of the claim SQL. */
+    private Optional<Long> bestEligible() throws SQLException {
+        Map<Long, String> status = new HashMap<>();
+        Map<Long, String> repo = new HashMap<>();
+        Map<Long, Integer> priority = new HashMap<>();
+        Map<Long, java.time.Instant> available = new HashMap<>();
+        try (Connection c = f.ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT id, status, repo, priority, available_at FROM jobs");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long id = rs.getLong(1);
+                status.put(id, rs.getString(2));
+                repo.put(id, rs.getString(3));
+                priority.put(id, rs.getInt(4));
+                available.put(id, rs.getObject(5, java.time.OffsetDateTime.class).toInstant());
+            }
+        }
+        Map<Long, List<Long>> deps = new HashMap<>();
+        for (long[] d : pairs("SELECT job_id, depends_on FROM job_dependencies")) {
+            deps.computeIfAbsent(d[0], k -> new ArrayList<>()).add(d[1]);
+        }
+        Set<String> busyRepos = new HashSet<>();
+        status.forEach((id, s) -> {
+            if (s.equals("running")) {
+                busyRepos.add(repo.get(id));
+            }
+        });
+        Set<String> paused = new HashSet<>(store.pauses());
+        return status.keySet().stream()
+                .filter(id -> status.get(id).equals("queued"))
+                .filter(id -> !available.get(id).isAfter(f.clock.instant()))
+                .filter(id -> !paused.contains("*") && !paused.contains("repo:" + repo.get(id)))
+                .filter(id -> !busyRepos.contains(repo.get(id)))
+                .filter(id -> deps.getOrDefault(id, List.of()).stream().allMatch(d -> "done".equals(status.get(d))))
+                .min(Comparator.<Long>comparingInt(priority::get).reversed().thenComparing(Comparator.naturalOrder()));
+    }
+
+    private List<Long> ids(String sql) throws SQLException {
+        List<Long> out = new ArrayList<>();
+        try (Connection c = f.ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getLong(1));
+            }
+        }
+        return out;
+    }
+
+    private List<long[]> pairs(String sql) throws SQLException {
+        List<long[]> out = new ArrayList<>();
+        try (Connection c = f.ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new long[] {rs.getLong(1), rs.getLong(2)});
+            }
+        }
+        return out;
+    }
+}

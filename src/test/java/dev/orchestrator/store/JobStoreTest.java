@@ -1,0 +1,271 @@
+package dev.orchestrator.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.orchestrator.domain.job.ClaimedJob;
+import dev.orchestrator.domain.job.JobStatus;
+import dev.orchestrator.domain.job.Ownership;
+import dev.orchestrator.domain.run.RunStart;
+import dev.orchestrator.testing.QueueFixture;
+import dev.orchestrator.testing.TestJobs;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The queue's guarded SQL on real PostgreSQL: claims, fences, finishes, recovery, constraints. */
+class JobStoreTest {
+    private QueueFixture f;
+    private JobStore store;
+
+    @BeforeEach
+    void setUp() {
+        f = new QueueFixture();
+        store = f.store;
+    }
+
+    private ClaimedJob claim() {
+        return store.claimNext(f.node.id(), f.clock.instant(), 10).orElseThrow();
+    }
+
+    private RunStart attach(ClaimedJob job) {
+        return store.attachRun(job, f.node, f.clock.instant(), id -> Path.of("/tmp/orch-test-runs", "" + id))
+                .orElseThrow();
+    }
+
+    @Test
+    void check_constraint_rejects_a_queued_row_that_owns_a_run() {
+        assertThatThrownBy(() -> f.job().pid(35L).runId(759L).insert())
+                .hasMessageContaining("jobs_queued_owns_no_run");
+        long id = f.runningWithRun(7, 70).insert();
+        assertThatThrownBy(() -> f.db.execute("UPDATE jobs SET status = 'queued' WHERE id = " + id))
+                .hasMessageContaining("jobs_queued_owns_no_run");
+        assertThat(TestJobs.row(f.ds, id).get("status")).isEqualTo("running");
+    }
+
+    @Test
+    void check_constraints_reject_a_running_row_without_a_claim_and_a_pid_without_a_run() {
+        assertThatThrownBy(() -> f.job().status("running").insert()).hasMessageContaining("jobs_running_is_claimed");
+        assertThatThrownBy(() -> TestJobs.running(f.ds, "n", f.clock.instant()).pid(5L).insert())
+                .hasMessageContaining("jobs_pid_belongs_to_run");
+    }
+
+    @Test
+    void claims_by_priority_then_age_and_skips_jobs_not_yet_available() {
+        long old = f.job().insert();
+        long later = f.job().insert();
+        long urgent = f.job().priority(5).insert();
+        long backedOff = f.job().priority(10).availableAt(f.clock.instant().plusSeconds(30)).insert();
+
+        assertThat(List.of(claim().id(), claim().id(), claim().id())).containsExactly(urgent, old, later);
+        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 10)).isEmpty();
+
+        f.clock.tick(Duration.ofSeconds(30));
+        assertThat(claim().id()).isEqualTo(backedOff);
+    }
+
+    @Test
+    void never_claims_beyond_max_concurrency() {
+        for (int i = 0; i < 3; i++) {
+            f.job().insert();
+        }
+        ClaimedJob a = store.claimNext(f.node.id(), f.clock.instant(), 2).orElseThrow();
+        store.claimNext(f.node.id(), f.clock.instant(), 2).orElseThrow();
+
+        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 2)).isEmpty();
+
+        RunStart run = attach(a);
+        store.finishDone(a.id(), run.runId(), 0, f.clock.instant());
+        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 2)).isPresent();
+    }
+
+    @Test
+    void the_claim_writes_ownership_as_null_and_stamps_the_claim() {
+        long id = f.job().insert();
+        ClaimedJob c = claim();
+
+        Map<String, Object> r = TestJobs.row(f.ds, id);
+        assertThat(r.get("status")).isEqualTo("running");
+        assertThat(r.get("run_id")).isNull();
+        assertThat(r.get("pid")).isNull();
+        assertThat(r.get("started_at")).isEqualTo(f.clock.instant());
+        assertThat(r.get("claimed_by")).isEqualTo(f.node.id());
+        assertThat(c.claimedAt()).isEqualTo(f.clock.instant());
+    }
+
+    @Test
+    void attaching_a_run_is_fenced_by_the_claim() {
+        f.job().insert();
+        ClaimedJob stale = claim();
+        // the claim is reaped (spawn grace expired) and claimed again later
+        assertThat(store.reapToQueued(stale.id(), null, "spawn grace expired", f.clock.instant())).isTrue();
+        f.clock.tick(Duration.ofSeconds(61));
+        ClaimedJob fresh = claim();
+
+        assertThat(store.attachRun(stale, f.node, f.clock.instant(), id -> Path.of("/tmp", "" + id))).isEmpty();
+        assertThat(TestJobs.count(f.ds, "SELECT count(*) FROM agent_runs")).isZero();
+        RunStart run = attach(fresh);
+        assertThat(run.attempt()).isEqualTo(1);
+        assertThat(TestJobs.row(f.ds, fresh.id()).get("run_id")).isEqualTo(run.runId());
+    }
+
+    @Test
+    void a_job_that_another_job_depends_on_cannot_be_deleted_but_the_dependant_can() {
+        long dependency = f.job().insert();
+        long dependant = f.job().insert();
+        f.db.execute("INSERT INTO job_dependencies VALUES (" + dependant + ", " + dependency + ")");
+
+        assertThatThrownBy(() -> f.db.execute("DELETE FROM jobs WHERE id = " + dependency))
+                .hasMessageContaining("job_dependencies_depends_on_fkey");
+
+        f.db.execute("DELETE FROM jobs WHERE id = " + dependant);
+        assertThat(TestJobs.count(f.ds, "SELECT count(*) FROM job_dependencies")).isZero();
+        f.db.execute("DELETE FROM jobs WHERE id = " + dependency);
+    }
+
+    @Test
+    void a_stopped_node_claims_nothing() {
+        long id = f.job().insert();
+        store.registerNode(f.node, f.clock.instant());
+        f.db.execute("UPDATE nodes SET stopped_at = now() WHERE id = '" + f.node.id() + "'"); // fenced
+
+        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 10)).isEmpty();
+        assertThat(TestJobs.row(f.ds, id).get("status")).isEqualTo("queued");
+
+        f.db.execute("UPDATE nodes SET stopped_at = NULL WHERE id = '" + f.node.id() + "'"); // rejoined
+        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 10)).isPresent();
+    }
+
+    @Test
+    void an_unstarted_job_is_requeued_only_while_no_pid_is_stamped() {
+        f.job().insert();
+        ClaimedJob slow = claim();
+        RunStart run = attach(slow);
+        // the start was only slow: its pid lands before the reaper's statement
+        store.stampProcess(slow.id(), run.runId(), 4242, f.clock.instant(), null, f.clock.instant());
+
+        assertThat(store.reapUnstartedToQueued(slow.id(), run.runId(), "spawn grace expired", f.clock.instant()))
+                .isFalse();
+        assertThat(store.reapUnstartedToQueued(slow.id(), null, "spawn grace expired", f.clock.instant())).isFalse();
+        Map<String, Object> r = TestJobs.row(f.ds, slow.id());
+        assertThat(r.get("status")).isEqualTo("running");
+        assertThat(r.get("pid")).isEqualTo(4242L);
+
+        f.job().insert();
+        ClaimedJob stuck = claim();
+        assertThat(store.reapUnstartedToQueued(stuck.id(), 999L, "wrong run", f.clock.instant())).isFalse();
+        assertThat(store.reapUnstartedToQueued(stuck.id(), null, "spawn grace expired", f.clock.instant())).isTrue();
+        assertThat(TestJobs.row(f.ds, stuck.id()).get("status")).isEqualTo("queued");
+    }
+
+    @Test
+    void pruning_keeps_a_job_while_any_job_depends_on_it_even_a_finished_one() {
+        Instant now = f.clock.instant();
+        long dependency = f.job().insert();
+        long dependant = f.job().insert();
+        f.db.execute("UPDATE jobs SET status = 'failed', finished_at = TIMESTAMPTZ '" + now.minus(Duration.ofDays(20))
+                + "' WHERE id = " + dependency);
+        f.db.execute("UPDATE jobs SET status = 'cancelled', finished_at = TIMESTAMPTZ '" + now.minus(Duration.ofDays(1))
+                + "' WHERE id = " + dependant);
+        f.db.execute("INSERT INTO job_dependencies VALUES (" + dependant + ", " + dependency + ")");
+
+        // the cancelled dependant may still be retried: its failed dependency must then cancel it again
+        assertThat(store.pruneFinished(now.minus(Duration.ofDays(14)), 100)).isEmpty();
+
+        Instant later = now.plus(Duration.ofDays(1));
+        assertThat(store.pruneFinished(later, 100)).containsExactly(dependant);
+        assertThat(store.pruneFinished(later, 100)).containsExactly(dependency);
+    }
+
+    @Test
+    void a_late_finisher_of_an_older_run_changes_nothing_and_is_told_so() {
+        f.job().insert();
+        ClaimedJob first = claim();
+        RunStart oldRun = attach(first);
+        store.stampProcess(first.id(), oldRun.runId(), 4242, f.clock.instant(), null, f.clock.instant());
+        assertThat(store.reapToQueued(first.id(), oldRun.runId(), "process gone", f.clock.instant())).isTrue();
+        f.clock.tick(Duration.ofSeconds(1));
+        ClaimedJob second = claim();
+        RunStart newRun = attach(second);
+        assertThat(newRun.attempt()).isEqualTo(2);
+
+        assertThat(store.finishDone(first.id(), oldRun.runId(), 0, f.clock.instant())).isEqualTo(Ownership.LOST);
+        assertThat(store.finishFailedAttempt(first.id(), oldRun.runId(), 1, false, "late", f.clock.instant(),
+                f.clock.instant())).isEmpty();
+        assertThat(store.requeueTransient(first.id(), oldRun.runId(), 75, "late", f.clock.instant(),
+                f.clock.instant())).isEqualTo(Ownership.LOST);
+        assertThat(store.stampProcess(first.id(), oldRun.runId(), 1, f.clock.instant(), null, f.clock.instant()))
+                .isEqualTo(Ownership.LOST);
+
+        Map<String, Object> r = TestJobs.row(f.ds, first.id());
+        assertThat(r.get("status")).isEqualTo("running");
+        assertThat(r.get("run_id")).isEqualTo(newRun.runId());
+        assertThat(r.get("attempts")).isEqualTo(0);
+        assertThat(TestJobs.run(f.ds, oldRun.runId()).get("outcome")).isEqualTo("abandoned");
+        assertThat(TestJobs.run(f.ds, newRun.runId()).get("finished_at")).isNull();
+    }
+
+    @Test
+    void a_failed_attempt_without_attempts_left_fails_the_job_and_keeps_the_link_to_its_run() {
+        f.job().maxAttempts(1).insert();
+        ClaimedJob c = claim();
+        RunStart run = attach(c);
+        store.stampProcess(c.id(), run.runId(), 99, f.clock.instant(), null, f.clock.instant());
+
+        Optional<JobStatus> next = store.finishFailedAttempt(c.id(), run.runId(), 3, false, "exit code 3",
+                f.clock.instant(), f.clock.instant());
+
+        assertThat(next).contains(JobStatus.FAILED);
+        Map<String, Object> r = TestJobs.row(f.ds, c.id());
+        assertThat(r.get("status")).isEqualTo("failed");
+        assertThat(r.get("attempts")).isEqualTo(1);
+        assertThat(r.get("run_id")).isEqualTo(run.runId());
+        assertThat(r.get("pid")).isEqualTo(99L);
+        assertThat(r.get("finished_at")).isEqualTo(f.clock.instant());
+        assertThat(r.get("error")).isEqualTo("exit code 3");
+        Map<String, Object> runRow = TestJobs.run(f.ds, run.runId());
+        assertThat(runRow.get("outcome")).isEqualTo("failed");
+        assertThat(runRow.get("exit_code")).isEqualTo(3);
+    }
+
+    @Test
+    void a_run_records_node_host_boot_pid_and_process_start() {
+        f.job().insert();
+        ClaimedJob c = claim();
+        RunStart run = attach(c);
+        Instant processStart = Instant.parse("2026-06-17T09:59:59.120Z");
+        assertThat(store.stampProcess(c.id(), run.runId(), 4321, processStart, null, f.clock.instant()).owned()).isTrue();
+
+        Map<String, Object> r = TestJobs.run(f.ds, run.runId());
+        assertThat(r.get("node_id")).isEqualTo(f.node.id());
+        assertThat(r.get("host")).isEqualTo(f.node.host());
+        assertThat(r.get("boot_id")).isEqualTo(f.node.bootId());
+        assertThat(r.get("pid")).isEqualTo(4321L);
+        assertThat(r.get("process_started_at")).isEqualTo(processStart);
+        assertThat(r.get("log_path")).isEqualTo("/tmp/orch-test-runs/" + run.runId() + "/output.log");
+        assertThat(TestJobs.row(f.ds, c.id()).get("pid")).isEqualTo(4321L);
+    }
+
+    @Test
+    void status_counts_name_every_status() {
+        f.job().insert();
+        f.job().status("done").finishedAt(f.clock.instant()).insert();
+        Map<JobStatus, Long> counts = store.statusCounts();
+        assertThat(counts).containsEntry(JobStatus.QUEUED, 1L).containsEntry(JobStatus.DONE, 1L)
+                .containsEntry(JobStatus.RUNNING, 0L).containsEntry(JobStatus.FAILED, 0L)
+                .containsEntry(JobStatus.CANCELLED, 0L);
+    }
+
+    @Test
+    void next_available_at_is_the_earliest_backed_off_job() {
+        f.job().insert();
+        f.job().availableAt(f.clock.instant().plusSeconds(90)).insert();
+        f.job().availableAt(f.clock.instant().plusSeconds(30)).insert();
+        assertThat(store.nextAvailableAt(f.clock.instant())).contains(f.clock.instant().plusSeconds(30));
+    }
+}

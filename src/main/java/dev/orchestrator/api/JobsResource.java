@@ -4,7 +4,6 @@ import dev.orchestrator.service.JobControl;
 import dev.orchestrator.service.QueueService;
 import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
-import dev.orchestrator.boot.Bootstrap;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -28,7 +27,10 @@ import java.util.List;
 @Produces(MediaType.APPLICATION_JSON)
 public class JobsResource {
     @Inject
-    Bootstrap orchestrator;
+    QueueService queue;
+
+    @Inject
+    JobControl control;
 
     @Context
     UriInfo uri;
@@ -37,7 +39,7 @@ public class JobsResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response enqueue(@HeaderParam("Idempotency-Key") String idempotencyKey, String body) {
-        QueueService.Enqueued e = orchestrator.queue().enqueue(EnqueueRequestParser.parse(body), idempotencyKey);
+        QueueService.Enqueued e = queue.enqueue(EnqueueRequestParser.parse(body), idempotencyKey);
         JobDto dto = details(e.job().id());
         if (e.replayed()) {
             return Response.ok(dto).header("Idempotent-Replayed", "true").build();
@@ -61,15 +63,15 @@ public class JobsResource {
                         + "done, failed, cancelled", "status");
             }
         }
-        QueueService.Page page = orchestrator.queue().list(new JobRepository.ListFilter(s, repo, agent),
-                cursor == null ? null : positive(cursor, "cursor"), (int) Math.min(positive(limit, "limit"), Integer.MAX_VALUE)); // too large: the service says so
+        QueueService.Page page = queue.list(new JobRepository.ListFilter(s, repo, agent),
+                cursor == null ? null : Parameters.positive(cursor, "cursor"), (int) Math.min(Parameters.positive(limit, "limit"), Integer.MAX_VALUE)); // too large: the service says so
         return new PageDto(page.jobs().stream().map(JobDto::of).toList(), page.nextCursor());
     }
 
     @GET
     @Path("{id}")
     public JobDto get(@PathParam("id") String id) {
-        return details(parseId(id));
+        return details(Parameters.jobId(id));
     }
 
     /**
@@ -79,8 +81,8 @@ public class JobsResource {
     @POST
     @Path("{id}/cancel")
     public Response cancel(@PathParam("id") String id) {
-        long jobId = parseId(id);
-        JobControl.Answer a = orchestrator.queue().control().cancel(jobId);
+        long jobId = Parameters.jobId(id);
+        JobControl.Answer a = control.cancel(jobId);
         return answer(jobId, a, "cancel", Response.Status.ACCEPTED);
     }
 
@@ -88,8 +90,8 @@ public class JobsResource {
     @POST
     @Path("{id}/retry")
     public Response retry(@PathParam("id") String id) {
-        long jobId = parseId(id);
-        return answer(jobId, orchestrator.queue().control().retry(jobId), "retry", Response.Status.OK);
+        long jobId = Parameters.jobId(id);
+        return answer(jobId, control.retry(jobId), "retry", Response.Status.OK);
     }
 
     private Response answer(long jobId, JobControl.Answer a, String action, Response.Status inProgress) {
@@ -103,38 +105,15 @@ public class JobsResource {
     }
 
     private JobDto details(long jobId) {
-        QueueService.JobDetails d = orchestrator.queue().job(jobId).orElseThrow(() -> notFound(jobId));
-        return JobDto.of(d.job(), orchestrator.queue().dependenciesOf(jobId), d.runs());
+        QueueService.JobDetails d = queue.job(jobId).orElseThrow(() -> notFound(jobId));
+        return JobDto.of(d.job(), queue.dependenciesOf(jobId), d.runs());
     }
 
     static ProblemException notFound(long jobId) {
         return new ProblemException(Response.Status.NOT_FOUND, "no job with id " + jobId, null);
     }
 
-    private static long parseId(String id) {
-        try {
-            long v = Long.parseLong(id);
-            if (v > 0) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw new ProblemException(Response.Status.NOT_FOUND, "no job with id '" + id + "' (ids are positive "
-                + "whole numbers)", null);
-    }
 
-    static long positive(String raw, String field) {
-        try {
-            long v = Long.parseLong(raw.trim());
-            if (v > 0) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw new ProblemException(Response.Status.BAD_REQUEST, field + " must be a positive whole number", field);
-    }
 
     /** One page of jobs. */
     public record PageDto(List<JobDto> jobs, Long nextCursor) {

@@ -1,7 +1,6 @@
 package dev.orchestrator.api;
 
 import dev.orchestrator.service.QueueService;
-import dev.orchestrator.reaper.ReaperStatus;
 import dev.orchestrator.domain.job.JobStatus;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +11,7 @@ import java.util.Map;
  * reaper's record.
  */
 public record QueueDto(Map<String, Long> counts, int maxConcurrency, Gates gates, Paused paused, List<JobDto> running,
-                       ReaperStatus reaper) {
+                       ReaperDto reaper) {
 
     /** Which gates the claim applies; agent_limits from the agents file. */
     public record Gates(boolean serial, boolean dependencies, Map<String, Integer> agentLimits) {
@@ -33,6 +32,6 @@ public record QueueDto(Map<String, Long> counts, int maxConcurrency, Gates gates
         }
         return new QueueDto(counts, o.maxConcurrency(),
                 new Gates(o.gates().serialGate(), o.gates().dependencyGate(), o.gates().agentLimits()),
-                Paused.of(o.pauses()), o.running().stream().map(JobDto::of).toList(), o.reaper());
+                Paused.of(o.pauses()), o.running().stream().map(JobDto::of).toList(), ReaperDto.of(o.reaper(), o.node()));
     }
 }

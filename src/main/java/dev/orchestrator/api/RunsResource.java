@@ -1,8 +1,7 @@
 package dev.orchestrator.api;
 
-import dev.orchestrator.runfiles.LogTail;
+import dev.orchestrator.service.QueueService;
 import dev.orchestrator.domain.run.AgentRun;
-import dev.orchestrator.boot.Bootstrap;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -13,7 +12,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.nio.file.Files;
 
 /** Runs: the end of a run's log. */
 @Path("runs")
@@ -23,32 +21,25 @@ public class RunsResource {
     static final int MAX_BYTES = 4 * 1024 * 1024;
 
     @Inject
-    Bootstrap orchestrator;
+    QueueService queue;
 
     /** The last {@code tail} lines (default 100, at most 10,000; at most 4 MiB) as text. */
     @GET
     @Path("{id}/log")
     @Produces(MediaType.TEXT_PLAIN + ";charset=utf-8")
     public String log(@PathParam("id") String id, @QueryParam("tail") @DefaultValue("100") String tail) {
-        long runId;
-        try {
-            runId = Long.parseLong(id);
-        } catch (NumberFormatException e) {
-            throw new ProblemException(Response.Status.NOT_FOUND, "no run with id '" + id + "'", null);
-        }
-        long n = JobsResource.positive(tail, "tail");
+        long runId = Parameters.runId(id);
+        long n = Parameters.positive(tail, "tail");
         if (n > MAX_TAIL) {
             throw new ProblemException(Response.Status.BAD_REQUEST, "tail must be at most " + MAX_TAIL, "tail");
         }
-        AgentRun run = orchestrator.queue().run(runId).orElseThrow(() ->
+        AgentRun run = queue.run(runId).orElseThrow(() ->
                 new ProblemException(Response.Status.NOT_FOUND, "no run with id " + runId, null));
-        java.nio.file.Path log = java.nio.file.Path.of(run.logPath());
-        if (!Files.isRegularFile(log)) {
-            throw new ProblemException(Response.Status.NOT_FOUND, "run " + runId + " has no log on this node ("
-                    + log + "): it never started here, or it was pruned", null);
-        }
+        java.util.List<String> lines = queue.logTail(run, (int) n, MAX_BYTES).orElseThrow(() ->
+                new ProblemException(Response.Status.NOT_FOUND, "run " + runId + " has no log on this node ("
+                        + run.logPath() + "): it never started here, or it was pruned", null));
         StringBuilder out = new StringBuilder();
-        for (String line : LogTail.lastLines(log, (int) n, MAX_BYTES)) {
+        for (String line : lines) {
             out.append(line).append('\n');
         }
         return out.toString();

@@ -1,7 +1,9 @@
 package dev.orchestrator.boot;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.orchestrator.node.NodeSettings;
 import dev.orchestrator.node.OrchestratorNode;
+import dev.orchestrator.service.JobControl;
 import dev.orchestrator.service.QueueService;
 import dev.orchestrator.domain.agent.AgentCatalog;
 import dev.orchestrator.domain.job.JobRepository;
@@ -11,7 +13,7 @@ import dev.orchestrator.config.ConfigurationException;
 import dev.orchestrator.config.DatabaseSettings;
 import dev.orchestrator.config.OrchestratorConfig;
 import dev.orchestrator.config.Settings;
-import dev.orchestrator.store.JobStore;
+import dev.orchestrator.store.QueueStores;
 import dev.orchestrator.store.SchemaMigrator;
 import dev.orchestrator.process.HostInfo;
 import dev.orchestrator.process.OsCommands;
@@ -64,6 +66,7 @@ public class Bootstrap {
     private volatile HikariDataSource queueDataSource;
     private volatile OrchestratorNode node;
     private volatile QueueService queue;
+    private volatile JobControl control;
     private volatile OrchestratorConfig config;
 
     @PostConstruct
@@ -79,14 +82,15 @@ public class Bootstrap {
             LOG.log(Level.INFO, "schema at version {0} ({1} migration(s) applied)",
                     new Object[] {migrated.targetSchemaVersion, migrated.migrationsExecuted});
 
-            OrchestratorNode.Commands commands = new OrchestratorNode.Commands(
+            NodeSettings.Commands commands = new NodeSettings.Commands(
                     OsCommands.require("setsid"), OsCommands.require("kill"));
             NodeIdentity identity = HostInfo.thisJvm(config.nodeName() + ":" + ProcessHandle.current().pid() + ":"
                     + UUID.randomUUID().toString().substring(0, 8), HostInfo.hostName());
-            node = new OrchestratorNode(config, agents, new JobStore(queueDataSource), identity, clock, commands,
-                    System.getenv(), executor);
+            node = NodeFactory.node(config, agents, QueueStores.on(queueDataSource), identity, clock, commands,
+                    System.getenv(), executor, new java.util.Random()::nextDouble);
             node.prepare();
-            queue = new QueueService(jobs, agents, node, clock, config.defaultMaxAttempts());
+            queue = new QueueService(jobs, agents, node, config.defaultMaxAttempts());
+            control = new JobControl(node, jobs);
             node.startDispatching(threadFactory);
             LOG.log(Level.INFO, "Orchestrator node {0} ready: agents {1}, max_concurrency {2}, data {3}",
                     new Object[] {identity.id(), agents.names(), config.maxConcurrency(), config.dataDir()});
@@ -139,6 +143,10 @@ public class Bootstrap {
 
     public QueueService queue() {
         return requireStarted(queue);
+    }
+
+    public JobControl control() {
+        return requireStarted(control);
     }
 
     public OrchestratorConfig config() {

@@ -1,6 +1,9 @@
 package dev.orchestrator.boot;
 
-import dev.orchestrator.boot.Bootstrap;
+import dev.orchestrator.config.OrchestratorConfig;
+import dev.orchestrator.node.NodeLease;
+import dev.orchestrator.reaper.Reaper;
+import dev.orchestrator.retention.RetentionPruner;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
 import jakarta.ejb.ConcurrencyManagement;
@@ -22,7 +25,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Non-persistent EJB timers (the queue's state lives in PostgreSQL; missed ticks are not replayed):
+ * The node's clocks: non-persistent EJB timers (the queue's state lives in PostgreSQL; missed ticks are not replayed):
  * the reaper every ORCH_REAPER_INTERVAL_SECONDS and this node's heartbeat every
  * ORCH_NODE_HEARTBEAT_SECONDS, retention pruning hourly (first a minute after start). Only triggers:
  * {@code Reaper.runOnce()}, {@code NodeLease.heartbeat()} and {@code RetentionPruner.pruneOnce()} never throw.
@@ -40,7 +43,16 @@ public class NodeTimers {
     TimerService timers;
 
     @Inject
-    Bootstrap bootstrap;
+    OrchestratorConfig config;
+
+    @Inject
+    Reaper reaper;
+
+    @Inject
+    NodeLease lease;
+
+    @Inject
+    RetentionPruner retention;
 
     private static final String REAPER = "orchestrator-reaper";
     private static final String HEARTBEAT = "orchestrator-heartbeat";
@@ -49,9 +61,9 @@ public class NodeTimers {
 
     @PostConstruct
     void schedule() {
-        long reaper = bootstrap.config().reaperInterval().toMillis();
+        long reaper = config.reaperInterval().toMillis();
         timers.createIntervalTimer(reaper, reaper, new TimerConfig(REAPER, false));
-        long heartbeat = bootstrap.config().nodeHeartbeat().toMillis();
+        long heartbeat = config.nodeHeartbeat().toMillis();
         timers.createIntervalTimer(heartbeat, heartbeat, new TimerConfig(HEARTBEAT, false));
         timers.createIntervalTimer(60_000, RETENTION_EVERY_MS, new TimerConfig(RETENTION, false));
     }
@@ -68,11 +80,11 @@ public class NodeTimers {
         }
         try {
             if (HEARTBEAT.equals(timer.getInfo())) {
-                bootstrap.node().lease().heartbeat();
+                lease.heartbeat();
             } else if (RETENTION.equals(timer.getInfo())) {
-                bootstrap.node().retention().pruneOnce();
+                retention.pruneOnce();
             } else {
-                bootstrap.node().reaper().runOnce();
+                reaper.runOnce();
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, timer.getInfo() + " tick failed", e);

@@ -1,21 +1,18 @@
 package dev.orchestrator.node;
 
-import dev.orchestrator.run.QueueEvent;
-import dev.orchestrator.run.QueueEvents;
-import dev.orchestrator.run.RunCompletion;
-import dev.orchestrator.run.RunRef;
-import dev.orchestrator.runfiles.ExitFiles;
-
 import dev.orchestrator.domain.agent.AgentCatalog;
-import dev.orchestrator.domain.job.RecoveredJob;
 import dev.orchestrator.domain.job.JobStatus;
+import dev.orchestrator.domain.job.RecoveredJob;
 import dev.orchestrator.domain.job.RunningJob;
 import dev.orchestrator.domain.node.NodeIdentity;
-import dev.orchestrator.store.JobStore;
-import dev.orchestrator.process.ProcessGroups;
-import dev.orchestrator.process.ProcessTable;
-import java.time.Clock;
-import java.time.Duration;
+import dev.orchestrator.run.NodeContext;
+import dev.orchestrator.run.QueueEvent;
+import dev.orchestrator.run.RunCompletion;
+import dev.orchestrator.run.RunRef;
+import dev.orchestrator.run.RunTermination;
+import dev.orchestrator.runfiles.ExitFiles;
+import dev.orchestrator.store.ControlStore;
+import dev.orchestrator.store.FinishStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +27,7 @@ import java.util.stream.Collectors;
  * lease expired), one fenced statement per job, following the recovery matrix:
  * <table>
  * <tr><th>recorded process</th><th>exit file</th><th>action</th></tr>
- * <tr><td>alive (same host and boot, pid and start time match)</td><td>-</td>
+ * <tr><td>alive (same host and boot, pid and start ticks match)</td><td>-</td>
  *     <td>kill its process group, then a failed attempt (requeued or failed by attempts)</td></tr>
  * <tr><td>gone (or another boot)</td><td>present</td><td>finish with that exit status</td></tr>
  * <tr><td>gone (or another boot)</td><td>absent</td><td>a failed attempt</td></tr>
@@ -41,28 +38,21 @@ import java.util.stream.Collectors;
 public class DeadNodeRecovery {
     private static final Logger LOG = Logger.getLogger(DeadNodeRecovery.class.getName());
 
-    private final JobStore store;
-    private final ProcessTable processes;
-    private final ProcessGroups groups;
+    private final NodeContext self;
+    private final FinishStore finishes;
+    private final ControlStore control;
+    private final RunTermination termination;
     private final RunCompletion completion;
     private final AgentCatalog agents;
-    private final NodeIdentity self;
-    private final Clock clock;
-    private final Duration killGrace;
-    private final QueueEvents events;
 
-    public DeadNodeRecovery(JobStore store, ProcessTable processes, ProcessGroups groups, RunCompletion completion,
-                            AgentCatalog agents, NodeIdentity self, Clock clock, Duration killGrace,
-                            QueueEvents events) {
-        this.store = store;
-        this.processes = processes;
-        this.groups = groups;
+    public DeadNodeRecovery(NodeContext self, FinishStore finishes, ControlStore control, RunTermination termination,
+                            RunCompletion completion, AgentCatalog agents) {
+        this.self = self;
+        this.finishes = finishes;
+        this.control = control;
+        this.termination = termination;
         this.completion = completion;
         this.agents = agents;
-        this.self = self;
-        this.clock = clock;
-        this.killGrace = killGrace;
-        this.events = events;
     }
 
     /** Result of one recovery: the jobs taken back, and how many rows failed (logged, skipped). */
@@ -102,45 +92,39 @@ public class DeadNodeRecovery {
             // claimed (maybe with a run row) but no process was ever stamped: nothing ran, so no
             // attempt is counted; a cancel request ends it cancelled
             if (job.cancelRequested()) {
-                boolean won = completion.cancelled(job.id(), job.runId(), null);
-                return won ? Optional.of(new RecoveredJob(job.id(), job.runId(), JobStatus.CANCELLED))
-                        : Optional.empty();
+                return taken(job, completion.cancelled(job.id(), job.runId(), null), JobStatus.CANCELLED);
             }
-            boolean won = store.reapUnstartedToQueued(job.id(), job.runId(), why + "; no process had been started",
-                    clock.instant());
-            return won ? Optional.of(new RecoveredJob(job.id(), job.runId(), JobStatus.QUEUED)) : Optional.empty();
+            return taken(job, finishes.reapUnstartedToQueued(job.id(), job.runId(), why
+                    + "; no process had been started", self.clock().instant()), JobStatus.QUEUED);
         }
-        boolean killed = false;
-        if (job.pid() != null && owner.host().equals(self.host())
-                && processes.isSameProcessAlive(job.pid(), job.processStartedAt(), job.processStartTicks(), job.bootId())) {
-            LOG.log(Level.WARNING, "job {0}: run {1} of dead node {2} left process group {3} alive; killing it "
+        // a process on another host is not ours to judge: its own wrapper kills it with its server
+        boolean killed = owner.host().equals(self.identity().host()) && termination.killIfAlive(job);
+        if (killed) {
+            LOG.log(Level.WARNING, "job {0}: run {1} of dead node {2} left process group {3} alive; killed it "
                     + "before the job is taken back", new Object[] {job.id(), job.runId(), owner.id(), job.pid()});
-            groups.terminateOrThrow(job.pid(), killGrace);
-            events.record(QueueEvent.ORPHANS_KILLED);
-            killed = true;
+            self.events().record(QueueEvent.ORPHANS_KILLED);
+        }
+        if (job.cancelRequested()) {
+            return taken(job, completion.cancelled(job.id(), job.runId(), null), JobStatus.CANCELLED);
         }
         RunRef ref = RunRef.of(job);
-        if (job.cancelRequested()) {
-            boolean won = completion.cancelled(job.id(), job.runId(), null);
-            return won ? Optional.of(new RecoveredJob(job.id(), job.runId(), JobStatus.CANCELLED)) : Optional.empty();
-        }
         Optional<Integer> exit = killed ? Optional.empty() : ExitFiles.read(job.runDir());
         boolean won;
         if (exit.isPresent()) {
             won = completion.finishFromExitStatus(ref, agents.find(job.agent()).orElse(null), exit.get(),
                     "finished from its exit file; " + why);
             if (won) {
-                events.record(QueueEvent.FINISHED_FROM_EXIT_FILE);
+                self.events().record(QueueEvent.FINISHED_FROM_EXIT_FILE);
             }
         } else {
             won = completion.failUnknown(ref, why + (killed ? "; its orphaned process was killed"
                     : "; its exit status is unknown"));
         }
-        return won ? Optional.of(new RecoveredJob(job.id(), job.runId(), JobStatus.fromDb(statusOf(job.id()))))
+        return won ? Optional.of(new RecoveredJob(job.id(), job.runId(), control.statusOf(job.id()).orElse(null)))
                 : Optional.empty();
     }
 
-    private String statusOf(long jobId) {
-        return store.statusOf(jobId);
+    private static Optional<RecoveredJob> taken(RunningJob job, boolean won, JobStatus status) {
+        return won ? Optional.of(new RecoveredJob(job.id(), job.runId(), status)) : Optional.empty();
     }
 }

@@ -1,17 +1,20 @@
 package dev.orchestrator.node;
 
-import dev.orchestrator.run.QueueEvent;
-import dev.orchestrator.run.QueueEvents;
-
 import dev.orchestrator.domain.node.NodeIdentity;
-import dev.orchestrator.store.JobStore;
+import dev.orchestrator.reaper.ReaperStep;
+import dev.orchestrator.run.NodeContext;
+import dev.orchestrator.run.QueueEvent;
+import dev.orchestrator.store.FinishStore;
+import dev.orchestrator.store.NodeStore;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Reaper step 3: the running jobs of nodes whose lease expired (no heartbeat for
+ * Reaper step 4: the running jobs of nodes whose lease expired (no heartbeat for
  * ORCH_NODE_LEASE_SECONDS, on the database clock) are taken back by any live node. Fencing the
  * expired node is a guarded statement, so exactly one reclaimer wins; a node that finds itself
  * fenced kills its runs ({@link NodeLease}). Kill-switch {@code ORCH_LEASE_RECLAIM_ENABLED}.
@@ -20,49 +23,51 @@ import java.util.logging.Logger;
  * that failed for a row after the fence, or a run an orderly stop could not hand back, would
  * otherwise stay running for good, holding a slot (with one slot, the whole queue).
  */
-public final class LeaseReclaimer {
+public final class LeaseReclaimer implements ReaperStep {
     private static final Logger LOG = Logger.getLogger(LeaseReclaimer.class.getName());
 
-    private final JobStore store;
+    private final NodeContext self;
+    private final NodeStore nodes;
+    private final FinishStore finishes;
     private final DeadNodeRecovery recovery;
-    private final String selfId;
     private final Duration lease;
-    private final QueueEvents events;
 
-    public LeaseReclaimer(JobStore store, DeadNodeRecovery recovery, String selfId, Duration lease, QueueEvents events) {
-        this.store = store;
+    public LeaseReclaimer(NodeContext self, NodeStore nodes, FinishStore finishes, DeadNodeRecovery recovery,
+                          Duration lease) {
+        this.self = self;
+        this.nodes = nodes;
+        this.finishes = finishes;
         this.recovery = recovery;
-        this.selfId = selfId;
         this.lease = lease;
-        this.events = events;
     }
 
-    /** Returns the number of rows that failed (logged). */
-    public int reclaimOnce() {
-        int errors = 0;
-        java.util.Set<String> fencedNow = new java.util.HashSet<>();
-        for (NodeIdentity expired : store.expiredNodes(selfId, lease)) {
-            if (!store.fenceExpiredNode(expired.id(), lease)) {
+    @Override
+    public Result runOnce() {
+        Result total = Result.NOTHING;
+        Set<String> fencedNow = new HashSet<>();
+        for (NodeIdentity expired : nodes.expiredNodes(self.id(), lease)) {
+            if (!nodes.fenceExpiredNode(expired.id(), lease)) {
                 continue; // another node reclaimed it first, or it came back
             }
             fencedNow.add(expired.id());
             LOG.log(Level.WARNING, "node {0} missed its lease of {1} s; fenced it and taking back its jobs",
                     new Object[] {expired.id(), lease.toSeconds()});
             // jobs read with their owner's state: if the node rejoined meanwhile, none are its
-            DeadNodeRecovery.Result r = recovery.recover(List.of(expired), store.runningJobsOfStoppedNodes(selfId),
-                    "reclaimed: the lease of node " + expired.id() + " expired");
-            events.record(QueueEvent.REAPED_LEASE_EXPIRED, r.recovered().size());
-            errors += r.errors();
+            total = total.plus(recover(List.of(expired), "reclaimed: the lease of node " + expired.id() + " expired"));
         }
-        List<NodeIdentity> stopped = store.stoppedNodesOwningRunningJobs(selfId).stream()
+        List<NodeIdentity> stopped = nodes.stoppedNodesOwningRunningJobs(self.id()).stream()
                 .filter(n -> !fencedNow.contains(n.id())) // just tried: left for the next pass
                 .toList();
         if (!stopped.isEmpty()) {
-            DeadNodeRecovery.Result r = recovery.recover(stopped, store.runningJobsOfStoppedNodes(selfId),
-                    "reclaimed: the node that ran this job had stopped without finishing it");
-            events.record(QueueEvent.REAPED_LEASE_EXPIRED, r.recovered().size());
-            errors += r.errors();
+            total = total.plus(recover(stopped,
+                    "reclaimed: the node that ran this job had stopped without finishing it"));
         }
-        return errors;
+        return total;
+    }
+
+    private Result recover(List<NodeIdentity> owners, String why) {
+        DeadNodeRecovery.Result r = recovery.recover(owners, finishes.runningJobsOfStoppedNodes(self.id()), why);
+        self.events().record(QueueEvent.REAPED_LEASE_EXPIRED, r.recovered().size());
+        return Result.reaped(r.recovered().size(), r.errors());
     }
 }

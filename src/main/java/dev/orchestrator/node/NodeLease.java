@@ -1,16 +1,13 @@
 package dev.orchestrator.node;
 
-import dev.orchestrator.run.ActiveRuns;
-import dev.orchestrator.run.Dispatcher;
-
 import dev.orchestrator.domain.job.Ownership;
-import dev.orchestrator.domain.node.NodeIdentity;
-import dev.orchestrator.store.JobStore;
-import dev.orchestrator.process.ProcessGroups;
-import java.time.Clock;
+import dev.orchestrator.run.Dispatcher;
+import dev.orchestrator.run.NodeContext;
+import dev.orchestrator.run.RunTermination;
+import dev.orchestrator.run.TerminationReason;
+import dev.orchestrator.store.NodeStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
@@ -32,46 +29,39 @@ import java.util.logging.Logger;
 public final class NodeLease {
     private static final Logger LOG = Logger.getLogger(NodeLease.class.getName());
 
-    /** The node as {@code GET /api/queue} shows it. */
+    /** The lease as this node sees it. */
     public record Status(String id, Instant lastHeartbeatAt, boolean fenced, long fencedTotal) {
     }
 
-    private final JobStore store;
-    private final NodeIdentity node;
+    private final NodeContext node;
+    private final NodeStore nodes;
     private final Dispatcher dispatcher;
-    private final ActiveRuns active;
-    private final ProcessGroups groups;
+    private final RunTermination termination;
     private final Duration selfFenceAfter;
-    private final Duration killGrace;
-    private final Executor killer;
-    private final Clock clock;
     private final LongSupplier nanoTime;
     private final AtomicLong fencedTotal = new AtomicLong();
     private volatile long lastOkNanos;
     private volatile Instant lastHeartbeatAt;
     private volatile boolean fenced;
 
-    public NodeLease(JobStore store, NodeIdentity node, Dispatcher dispatcher, ActiveRuns active, ProcessGroups groups,
-                     Duration lease, Duration killGrace, Executor killer, Clock clock, LongSupplier nanoTime) {
-        this.store = store;
+    /** @param nanoTime a monotonic clock for "how long without a heartbeat" (a wall clock may jump) */
+    public NodeLease(NodeContext node, NodeStore nodes, Dispatcher dispatcher, RunTermination termination,
+                     Duration lease, LongSupplier nanoTime) {
         this.node = node;
+        this.nodes = nodes;
         this.dispatcher = dispatcher;
-        this.active = active;
-        this.groups = groups;
+        this.termination = termination;
         this.selfFenceAfter = lease.dividedBy(2);
-        this.killGrace = killGrace;
-        this.killer = killer;
-        this.clock = clock;
         this.nanoTime = nanoTime;
         this.lastOkNanos = nanoTime.getAsLong();
-        this.lastHeartbeatAt = clock.instant();
+        this.lastHeartbeatAt = node.clock().instant();
     }
 
     /** One heartbeat; never throws. */
     public void heartbeat() {
         Ownership o;
         try {
-            o = store.heartbeat(node.id());
+            o = nodes.heartbeat(node.id());
         } catch (RuntimeException e) {
             Duration silent = Duration.ofNanos(nanoTime.getAsLong() - lastOkNanos);
             LOG.log(Level.WARNING, "node " + node.id() + ": heartbeat failed (no heartbeat for " + silent.toSeconds()
@@ -82,10 +72,10 @@ public final class NodeLease {
             return;
         }
         lastOkNanos = nanoTime.getAsLong();
-        lastHeartbeatAt = clock.instant();
+        lastHeartbeatAt = node.clock().instant();
         if (!o.owned()) {
             fence("another node reclaimed this node's jobs after its lease expired");
-            store.rejoin(node.id());
+            nodes.rejoin(node.id());
             LOG.log(Level.WARNING, "node {0} rejoined after being fenced", node.id());
         }
         if (fenced) {
@@ -100,13 +90,8 @@ public final class NodeLease {
         fencedTotal.incrementAndGet();
         dispatcher.pause();
         LOG.log(Level.SEVERE, "node {0} fenced itself: {1}; stopped claiming and killing {2} running agent(s)",
-                new Object[] {node.id(), reason, active.size()});
-        for (ActiveRuns.ActiveRun r : active.snapshot()) {
-            if (active.markForTermination(r.jobId(), r.runId(), "killed: node fenced (" + reason + ")")) {
-                long pgid = r.process().pid();
-                killer.execute(() -> groups.terminate(pgid, killGrace));
-            }
-        }
+                new Object[] {node.id(), reason, termination.watchedCount()});
+        termination.terminateAllWatched(new TerminationReason.NodeFenced(reason));
     }
 
     public boolean isFenced() {

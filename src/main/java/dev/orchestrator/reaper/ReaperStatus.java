@@ -1,12 +1,10 @@
 package dev.orchestrator.reaper;
 
-import dev.orchestrator.node.NodeLease;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** What the reaper (and this node's lease) has done since this node started; {@code GET /api/queue}. */
+/** What the reaper has done since this node started (the API shows it with the node's lease). */
 public record ReaperStatus(
         Map<String, Boolean> enabled,
         Instant lastTickAt,
@@ -18,8 +16,7 @@ public record ReaperStatus(
         Map<String, Long> reapedTotal,
         long orphansKilledTotal,
         long finishedFromExitFileTotal,
-        long recoveredAtStartup,
-        NodeLease.Status node) {
+        long recoveredAtStartup) {
 
     /** The last batch of impossible queued rows the sanitizer healed. */
     public record LastImpossibleQueued(int count, Instant at, List<Long> jobIds) {

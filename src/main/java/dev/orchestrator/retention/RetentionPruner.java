@@ -1,6 +1,7 @@
 package dev.orchestrator.retention;
 
-import dev.orchestrator.store.JobStore;
+import dev.orchestrator.runfiles.RunFilesLayout;
+import dev.orchestrator.store.ControlStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,14 +23,14 @@ public final class RetentionPruner {
     private static final Logger LOG = Logger.getLogger(RetentionPruner.class.getName());
     static final int BATCH = 500;
 
-    private final JobStore store;
-    private final Path runsDir;
+    private final ControlStore control;
+    private final RunFilesLayout runFiles;
     private final Duration retention;
     private final Clock clock;
 
-    public RetentionPruner(JobStore store, Path runsDir, Duration retention, Clock clock) {
-        this.store = store;
-        this.runsDir = runsDir;
+    public RetentionPruner(ControlStore control, RunFilesLayout runFiles, Duration retention, Clock clock) {
+        this.control = control;
+        this.runFiles = runFiles;
         this.retention = retention;
         this.clock = clock;
     }
@@ -44,7 +45,7 @@ public final class RetentionPruner {
         try {
             List<Long> batch;
             do {
-                batch = store.pruneFinished(cutoff, BATCH);
+                batch = control.pruneFinished(cutoff, BATCH);
                 batch.forEach(this::deleteRunFiles);
                 total += batch.size();
             } while (batch.size() == BATCH);
@@ -58,7 +59,7 @@ public final class RetentionPruner {
     }
 
     private void deleteRunFiles(long jobId) {
-        Path dir = runsDir.resolve(Long.toString(jobId));
+        Path dir = runFiles.jobDir(jobId);
         if (!Files.isDirectory(dir)) {
             return;
         }

@@ -11,9 +11,11 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ActiveRuns {
     /**
      * A watched run. {@code terminationReason} is set when this node decided to kill the run
-     * (timeout, fencing), so that its exit is recorded with that reason rather than a bare signal.
+     * (cancel, timeout, fencing, shutdown), so that its exit is recorded by that reason rather than
+     * as a bare signal.
      */
-    public record ActiveRun(long jobId, long runId, LaunchedProcess process, AtomicReference<String> terminationReason) {
+    public record ActiveRun(long jobId, long runId, LaunchedProcess process,
+                            AtomicReference<TerminationReason> terminationReason) {
         public ActiveRun(long jobId, long runId, LaunchedProcess process) {
             this(jobId, runId, process, new AtomicReference<>());
         }
@@ -30,17 +32,17 @@ public final class ActiveRuns {
     }
 
     /** Marks a watched run for termination; false if it is not watched or already marked. */
-    public boolean markForTermination(long jobId, long runId, String reason) {
+    boolean markForTermination(long jobId, long runId, TerminationReason reason) {
         ActiveRun r = byJob.get(jobId);
         return r != null && r.runId() == runId && r.terminationReason().compareAndSet(null, reason);
     }
 
-    Optional<String> terminationReason(long jobId, long runId) {
+    Optional<TerminationReason> terminationReason(long jobId, long runId) {
         ActiveRun r = byJob.get(jobId);
         return r == null || r.runId() != runId ? Optional.empty() : Optional.ofNullable(r.terminationReason().get());
     }
 
-    public Optional<ActiveRun> get(long jobId) {
+    Optional<ActiveRun> get(long jobId) {
         return Optional.ofNullable(byJob.get(jobId));
     }
 

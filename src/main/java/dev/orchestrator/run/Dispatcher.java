@@ -2,9 +2,7 @@ package dev.orchestrator.run;
 
 import dev.orchestrator.domain.job.ClaimPolicy;
 import dev.orchestrator.domain.job.ClaimedJob;
-import dev.orchestrator.domain.node.NodeIdentity;
-import dev.orchestrator.store.JobStore;
-import java.time.Clock;
+import dev.orchestrator.store.ClaimStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,7 +11,6 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -26,14 +23,11 @@ import java.util.logging.Logger;
 public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
 
-    private final JobStore store;
+    private final NodeContext node;
+    private final ClaimStore claims;
     private final RunStarter starter;
-    private final NodeIdentity node;
-    private final Clock clock;
     private final ClaimPolicy policy;
     private final Duration pollInterval;
-    private final QueueEvents events;
-    private final Executor startExecutor;
     private final int parallelStarts;
     private final WakeSignal signal = new WakeSignal();
     private final AtomicLong errors = new AtomicLong();
@@ -42,19 +36,16 @@ public class Dispatcher {
     private Thread thread;
 
     /**
-     * @param startExecutor runs the starts of claimed jobs, up to {@code parallelStarts} at once, so
-     *                      that the next claim does not wait for the previous spawn
+     * @param parallelStarts how many starts of claimed jobs run at once on the node's executor, so
+     *                       that the next claim does not wait for the previous spawn
      */
-    public Dispatcher(JobStore store, RunStarter starter, NodeIdentity node, Clock clock, ClaimPolicy policy,
-                      Duration pollInterval, QueueEvents events, Executor startExecutor, int parallelStarts) {
-        this.store = store;
-        this.starter = starter;
+    public Dispatcher(NodeContext node, ClaimStore claims, RunStarter starter, ClaimPolicy policy,
+                      Duration pollInterval, int parallelStarts) {
         this.node = node;
-        this.clock = clock;
+        this.claims = claims;
+        this.starter = starter;
         this.policy = policy;
         this.pollInterval = pollInterval;
-        this.events = events;
-        this.startExecutor = startExecutor;
         this.parallelStarts = Math.max(1, parallelStarts);
     }
 
@@ -159,14 +150,14 @@ public class Dispatcher {
                     CompletableFuture.anyOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
                     continue;
                 }
-                Optional<ClaimedJob> claim = store.claimNext(node.id(), clock.instant(), policy);
+                Optional<ClaimedJob> claim = claims.claimNext(node.id(), node.clock().instant(), policy);
                 if (claim.isEmpty()) {
                     break;
                 }
-                events.record(QueueEvent.CLAIMED);
+                node.events().record(QueueEvent.CLAIMED);
                 claimed++;
                 ClaimedJob job = claim.get();
-                inFlight.add(CompletableFuture.runAsync(() -> starter.start(job), startExecutor));
+                inFlight.add(CompletableFuture.runAsync(() -> starter.start(job), node.executor()));
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -189,8 +180,8 @@ public class Dispatcher {
     }
 
     private Duration untilNextAvailable() {
-        Instant now = clock.instant();
-        return store.nextAvailableAt(now)
+        Instant now = node.clock().instant();
+        return claims.nextAvailableAt(now)
                 .map(at -> Duration.between(now, at).plusMillis(1))
                 .filter(d -> d.compareTo(pollInterval) < 0)
                 .orElse(pollInterval);

@@ -13,10 +13,6 @@ public enum ExitPolicy {
     /** Any other exit status: a failed attempt. */
     FAILED_ATTEMPT;
 
-    public static ExitPolicy classify(AgentDefinition agent, int exitCode) {
-        return classify(agent, exitCode, List.of(), List.of());
-    }
-
     /**
      * @param lastLines the run's last output lines
      * @param patterns  case-insensitive substrings (ORCH_TRANSIENT_OUTPUT_PATTERNS) that mark a

@@ -1,7 +1,5 @@
 package dev.orchestrator.run;
 
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /** Counters of {@link QueueEvent}s since this node started. Thread-safe. */
@@ -20,11 +18,4 @@ public final class QueueEvents {
         return counts.get(event.ordinal());
     }
 
-    public Map<QueueEvent, Long> snapshot() {
-        Map<QueueEvent, Long> m = new EnumMap<>(QueueEvent.class);
-        for (QueueEvent e : QueueEvent.values()) {
-            m.put(e, counts.get(e.ordinal()));
-        }
-        return m;
-    }
 }

@@ -1,14 +1,14 @@
 package dev.orchestrator.run;
 
-import dev.orchestrator.runfiles.LogTail;
-
 import dev.orchestrator.domain.agent.AgentDefinition;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.Ownership;
-import dev.orchestrator.store.JobStore;
+import dev.orchestrator.runfiles.LogTail;
 import dev.orchestrator.runfiles.RunFilesLayout;
-import java.time.Clock;
+import dev.orchestrator.store.ControlStore;
+import dev.orchestrator.store.FinishStore;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -17,31 +17,29 @@ import java.util.logging.Logger;
  * Finishes a run from its exit status with one fenced transition: done, transient requeue with
  * back-off, requeue after a failed attempt, or failed. The same rules serve the in-JVM watcher, the
  * reaper and recovery (which read the status from the run's exit file). A run that lost its job
- * meanwhile changes nothing and is recorded as superseded.
+ * meanwhile changes nothing and is recorded as superseded. A run this node killed ends by its
+ * {@link TerminationReason}.
  */
 public class RunCompletion {
     private static final Logger LOG = Logger.getLogger(RunCompletion.class.getName());
 
-    private final JobStore store;
-    private final Clock clock;
+    private final NodeContext node;
+    private final FinishStore finishes;
+    private final ControlStore control;
     private final RetryRules rules;
     private final ActiveRuns active;
-    private final QueueEvents events;
     private volatile Runnable slotFreed = () -> { };
 
-    /** The termination reason that makes a run end cancelled rather than as a failed attempt. */
-    public static final String CANCELLED_BY_OPERATOR = "cancelled by operator";
-    /** The termination reason of a run this node gave up at its orderly stop: requeued, not counted. */
-    public static final String NODE_SHUTDOWN = "node shut down while the run was in progress; requeued";
-
-    public RunCompletion(JobStore store, Clock clock, RetryRules rules, ActiveRuns active, QueueEvents events) {
-        this.store = store;
-        this.clock = clock;
+    public RunCompletion(NodeContext node, FinishStore finishes, ControlStore control, RetryRules rules,
+                         ActiveRuns active) {
+        this.node = node;
+        this.finishes = finishes;
+        this.control = control;
         this.rules = rules;
         this.active = active;
-        this.events = events;
     }
 
+    /** Called whenever a run of this node ended and its slot is free again. */
     public void onSlotFreed(Runnable callback) {
         this.slotFreed = callback;
     }
@@ -50,16 +48,18 @@ public class RunCompletion {
     void onExit(RunRef run, AgentDefinition agent, int exitCode) {
         try {
             // a run that ended on its own is finished by its exit status, even while the node stops;
-            // only a run this node killed for its stop is given up
-            Optional<String> terminated = active.terminationReason(run.jobId(), run.runId());
-            if (terminated.filter(NODE_SHUTDOWN::equals).isPresent()) {
-                abandon(run.jobId(), run.runId(), exitCode, NODE_SHUTDOWN);
-            } else if (terminated.filter(CANCELLED_BY_OPERATOR::equals).isPresent()) {
-                cancelled(run.jobId(), run.runId(), exitCode);
-            } else if (terminated.isPresent()) {
-                failedAttempt(run, exitCode, false, terminated.get() + " (exit code " + exitCode + ")");
-            } else {
+            // only a run this node killed ends by the reason it was killed for
+            Optional<TerminationReason> terminated = active.terminationReason(run.jobId(), run.runId());
+            if (terminated.isEmpty()) {
                 finish(run, agent, exitCode, "");
+            } else {
+                TerminationReason reason = terminated.get();
+                switch (reason.ending()) {
+                    case REQUEUED_UNCOUNTED -> abandon(run.jobId(), run.runId(), exitCode, reason.text());
+                    case CANCELLED -> cancelled(run.jobId(), run.runId(), exitCode);
+                    case FAILED_ATTEMPT -> failedAttempt(run, exitCode, false,
+                            reason.text() + " (exit code " + exitCode + ")");
+                }
             }
         } catch (RuntimeException e) {
             // e.g. the database is unreachable: the job stays running; the reaper finishes it later
@@ -95,11 +95,12 @@ public class RunCompletion {
         return failedAttempt(run, null, false, error);
     }
 
-    /** Ends a running job as cancelled (fenced by its run, or by having none yet). */
+    /** Ends a running job as cancelled by an operator (fenced by its run, or by having none yet). */
     public boolean cancelled(long jobId, Long runId, Integer exitCode) {
-        Ownership o = store.finishCancelled(jobId, runId, exitCode, CANCELLED_BY_OPERATOR, clock.instant());
+        Ownership o = finishes.finishCancelled(jobId, runId, exitCode, TerminationReason.OPERATOR_CANCEL.text(),
+                node.clock().instant());
         if (o.owned()) {
-            events.record(QueueEvent.CANCELLED);
+            node.events().record(QueueEvent.CANCELLED);
             LOG.log(Level.INFO, "job {0} run {1}: cancelled", new Object[] {jobId, runId});
             cancelDoomed();
         }
@@ -108,29 +109,30 @@ public class RunCompletion {
 
     /** Cancels queued jobs that can no longer run (a dependency failed or was cancelled). */
     public void cancelDoomed() {
-        java.util.List<Long> cancelled = store.cancelDoomedQueued(clock.instant());
+        List<Long> cancelled = control.cancelDoomedQueued(TerminationReason.OPERATOR_CANCEL.text(),
+                node.clock().instant());
         if (!cancelled.isEmpty()) {
-            events.record(QueueEvent.CANCELLED, cancelled.size());
+            node.events().record(QueueEvent.CANCELLED, cancelled.size());
             LOG.log(Level.INFO, "cancelled queued job(s) {0}: a dependency failed or was cancelled", cancelled);
         }
     }
 
     /** The run was given up by this node (shutdown): requeue without counting an attempt. */
     public void abandon(long jobId, long runId, Integer exitCode, String error) {
-        Ownership o = store.requeueAbandoned(jobId, runId, exitCode, error, clock.instant());
+        Ownership o = finishes.requeueAbandoned(jobId, runId, exitCode, error, node.clock().instant());
         if (o.owned()) {
-            events.record(QueueEvent.ABANDONED);
+            node.events().record(QueueEvent.ABANDONED);
             LOG.log(Level.INFO, "job {0} run {1}: {2}", new Object[] {jobId, runId, error});
         }
     }
 
     private boolean finish(RunRef run, AgentDefinition agent, int exitCode, String context) {
-        Instant now = clock.instant();
-        java.util.List<String> lastLines = exitCode == 0 || run.runDir() == null ? java.util.List.of()
+        Instant now = node.clock().instant();
+        List<String> lastLines = exitCode == 0 || run.runDir() == null ? List.of()
                 : LogTail.lastLines(run.runDir().resolve(RunFilesLayout.LOG_FILE), rules.outputLines(), 64 * 1024);
         switch (ExitPolicy.classify(agent, exitCode, lastLines, rules.transientPatterns())) {
             case SUCCEEDED -> {
-                return report(store.finishDone(run.jobId(), run.runId(), exitCode, now), run, QueueEvent.SUCCEEDED,
+                return report(finishes.finishDone(run.jobId(), run.runId(), exitCode, now), run, QueueEvent.SUCCEEDED,
                         "done" + context);
             }
             case TRANSIENT -> {
@@ -138,8 +140,8 @@ public class RunCompletion {
                     String error = "failed: transient failure " + (run.transientAttempts() + 1) + " exceeds "
                             + "ORCH_MAX_TRANSIENT_ATTEMPTS=" + rules.maxTransientAttempts() + "; last: exit code "
                             + exitCode + tail(run) + context;
-                    boolean won = report(store.failTransientExhausted(run.jobId(), run.runId(), exitCode, error, now),
-                            run, QueueEvent.FAILED, error);
+                    boolean won = report(finishes.failTransientExhausted(run.jobId(), run.runId(), exitCode, error,
+                            now), run, QueueEvent.FAILED, error);
                     if (won) {
                         cancelDoomed();
                     }
@@ -147,7 +149,7 @@ public class RunCompletion {
                 }
                 Instant at = now.plus(rules.backoff().delayAfter(run.transientAttempts()));
                 String error = "transient exit code " + exitCode + tail(run) + "; retry after " + at + context;
-                return report(store.requeueTransient(run.jobId(), run.runId(), exitCode, error, at, now), run,
+                return report(finishes.requeueTransient(run.jobId(), run.runId(), exitCode, error, at, now), run,
                         QueueEvent.TRANSIENT_REQUEUED, error);
             }
             default -> {
@@ -157,23 +159,23 @@ public class RunCompletion {
     }
 
     private boolean failedAttempt(RunRef run, Integer exitCode, boolean launch, String error) {
-        Instant now = clock.instant();
-        Optional<JobStatus> next = store.finishFailedAttempt(run.jobId(), run.runId(), exitCode, launch, error, now,
-                now);
+        Instant now = node.clock().instant();
+        Optional<JobStatus> next = finishes.finishFailedAttempt(run.jobId(), run.runId(), exitCode, launch, error,
+                now, now);
         if (launch) {
-            events.record(QueueEvent.LAUNCH_FAILED);
+            node.events().record(QueueEvent.LAUNCH_FAILED);
         }
         if (next.isEmpty()) {
             lost(run);
             return false;
         }
         if (next.get() == JobStatus.FAILED) {
-            events.record(QueueEvent.FAILED);
+            node.events().record(QueueEvent.FAILED);
             cancelDoomed();
             LOG.log(Level.INFO, "job {0} run {1} failed for good after attempt {2}/{3}: {4}",
                     new Object[] {run.jobId(), run.runId(), run.attempts() + 1, run.maxAttempts(), error});
         } else {
-            events.record(QueueEvent.RETRIED);
+            node.events().record(QueueEvent.RETRIED);
             LOG.log(Level.INFO, "job {0} run {1} failed attempt {2}/{3}, requeued: {4}",
                     new Object[] {run.jobId(), run.runId(), run.attempts() + 1, run.maxAttempts(), error});
         }
@@ -182,7 +184,7 @@ public class RunCompletion {
 
     private boolean report(Ownership o, RunRef run, QueueEvent event, String what) {
         if (o.owned()) {
-            events.record(event);
+            node.events().record(event);
             LOG.log(Level.FINE, "job {0} run {1}: {2}", new Object[] {run.jobId(), run.runId(), what});
             return true;
         }
@@ -191,7 +193,7 @@ public class RunCompletion {
     }
 
     private void lost(RunRef run) {
-        events.record(QueueEvent.OWNERSHIP_LOST);
+        node.events().record(QueueEvent.OWNERSHIP_LOST);
         LOG.log(Level.WARNING, "job {0}: run {1} ended after the job was taken from it (reaped, recovered or "
                 + "cancelled); the job was left as it is", new Object[] {run.jobId(), run.runId()});
     }

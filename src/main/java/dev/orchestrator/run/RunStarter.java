@@ -5,76 +5,64 @@ import dev.orchestrator.domain.agent.AgentDefinition;
 import dev.orchestrator.domain.agent.RepoName;
 import dev.orchestrator.domain.job.ClaimedJob;
 import dev.orchestrator.domain.job.Ownership;
-import dev.orchestrator.domain.node.NodeIdentity;
 import dev.orchestrator.domain.run.RunStart;
-import dev.orchestrator.store.JobStore;
-import dev.orchestrator.runfiles.RunFilesLayout;
 import dev.orchestrator.process.LaunchException;
 import dev.orchestrator.process.LaunchRequest;
 import dev.orchestrator.process.LaunchedProcess;
-import dev.orchestrator.process.ProcessGroups;
 import dev.orchestrator.process.ProcessLauncher;
+import dev.orchestrator.runfiles.RunFilesLayout;
+import dev.orchestrator.store.ClaimStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executor;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Turns a claimed job into a watched process: attach a run (fenced by the claim), prepare its
  * files, start the agent, stamp the pid (fenced by the run), and hand the exit to
- * {@link RunCompletion} on the completion executor. No transaction is open while a process runs.
+ * {@link RunCompletion} on the node's executor. No transaction is open while a process runs.
  */
 public class RunStarter {
     private static final Logger LOG = Logger.getLogger(RunStarter.class.getName());
 
-    private final JobStore store;
+    /** Where agents run and where runs keep their files. */
+    public record Places(Path reposDir, RunFilesLayout runFiles) {
+    }
+
+    private final NodeContext node;
+    private final ClaimStore claims;
     private final AgentCatalog agents;
     private final ProcessLauncher launcher;
-    private final ProcessGroups groups;
-    private final RunCompletion completion;
     private final ActiveRuns active;
-    private final QueueEvents events;
-    private final NodeIdentity node;
-    private final Clock clock;
-    private final Path reposDir;
-    private final Path runsDir;
-    private final Duration killGrace;
+    private final RunTermination termination;
+    private final RunCompletion completion;
+    private final Places places;
     private final Map<String, String> serverEnv;
-    private final Executor completionExecutor;
 
-    public RunStarter(JobStore store, AgentCatalog agents, ProcessLauncher launcher, ProcessGroups groups,
-                      RunCompletion completion, ActiveRuns active, QueueEvents events, NodeIdentity node,
-                      Clock clock, Path reposDir, Path runsDir, Duration killGrace, Map<String, String> serverEnv,
-                      Executor completionExecutor) {
-        this.store = store;
+    public RunStarter(NodeContext node, ClaimStore claims, AgentCatalog agents, ProcessLauncher launcher,
+                      ActiveRuns active, RunTermination termination, RunCompletion completion, Places places,
+                      Map<String, String> serverEnv) {
+        this.node = node;
+        this.claims = claims;
         this.agents = agents;
         this.launcher = launcher;
-        this.groups = groups;
-        this.completion = completion;
         this.active = active;
-        this.events = events;
-        this.node = node;
-        this.clock = clock;
-        this.reposDir = reposDir;
-        this.runsDir = runsDir;
-        this.killGrace = killGrace;
+        this.termination = termination;
+        this.completion = completion;
+        this.places = places;
         this.serverEnv = Map.copyOf(serverEnv);
-        this.completionExecutor = completionExecutor;
     }
 
     /** Starts {@code job}; never throws for a bad job (its failure is recorded on the job instead). */
     public void start(ClaimedJob job) {
-        Optional<RunStart> attached = store.attachRun(job, node, clock.instant(),
-                runId -> runsDir.resolve(Long.toString(job.id())).resolve(Long.toString(runId)));
+        Optional<RunStart> attached = claims.attachRun(job, node.identity(), node.clock().instant(),
+                runId -> places.runFiles().logFile(job.id(), runId));
         if (attached.isEmpty()) {
-            events.record(QueueEvent.OWNERSHIP_LOST);
+            node.events().record(QueueEvent.OWNERSHIP_LOST);
             LOG.log(Level.WARNING, "job {0}: claim was taken before its run could be attached", job.id());
             return;
         }
@@ -92,38 +80,35 @@ public class RunStarter {
             return;
         }
         active.add(new ActiveRuns.ActiveRun(job.id(), run.runId(), process));
-        events.record(QueueEvent.STARTED);
+        node.events().record(QueueEvent.STARTED);
         try {
-            Ownership o = store.stampProcess(job.id(), run.runId(), process.pid(),
-                    process.startedAt().orElse(null), process.startTicks(), clock.instant());
+            Ownership o = claims.stampProcess(job.id(), run.runId(), process.pid(),
+                    process.startedAt().orElse(null), process.startTicks(), node.clock().instant());
             if (!o.owned()) {
                 LOG.log(Level.WARNING, "job {0}: run {1} lost the job before its pid was stamped; killing process "
                         + "group {2}", new Object[] {job.id(), run.runId(), process.pid()});
-                completionExecutor.execute(() -> groups.terminate(process.pid(), killGrace));
+                termination.killAsync(process.pid());
             }
         } catch (RuntimeException e) {
             // A process the database does not know of could not be judged by any reaper, timed out
             // or found after a crash: kill it. Its exit is recorded below as a failed attempt with
             // this reason (fenced by the run); if the database is still away, the reaper takes the
             // job back later (spawn grace, or a dead process without an exit status).
-            String reason = "killed: its process " + process.pid() + " could not be recorded (" + e.getMessage()
-                    + ")";
             LOG.log(Level.WARNING, "job " + job.id() + " run " + run.runId() + ": could not stamp pid "
                     + process.pid() + "; killing it", e);
-            if (active.markForTermination(job.id(), run.runId(), reason)) {
-                completionExecutor.execute(() -> groups.terminate(process.pid(), killGrace));
-            }
+            termination.terminateWatched(job.id(), run.runId(),
+                    new TerminationReason.UnrecordedProcess(process.pid(), e.getMessage()));
         } finally {
             AgentDefinition a = agent;
             process.process().onExit().thenAcceptAsync(
-                    p -> completion.onExit(RunRef.of(job, run), a, p.exitValue()), completionExecutor);
+                    p -> completion.onExit(RunRef.of(job, run), a, p.exitValue()), node.executor());
         }
     }
 
     private LaunchedProcess launch(ClaimedJob job, RunStart run, AgentDefinition agent) throws LaunchException {
         Path workDir;
         try {
-            workDir = new RepoName(job.repo()).resolveUnder(reposDir);
+            workDir = new RepoName(job.repo()).resolveUnder(places.reposDir());
         } catch (IllegalArgumentException e) {
             throw new LaunchException("invalid repo: " + e.getMessage(), e);
         }

@@ -8,7 +8,4 @@ import java.util.List;
  */
 public record EnqueueCommand(String agent, String repo, String payloadJson, Integer priority, Integer maxAttempts,
                              List<Long> dependsOn) {
-    public EnqueueCommand(String agent, String repo, String payloadJson, Integer priority, Integer maxAttempts) {
-        this(agent, repo, payloadJson, priority, maxAttempts, null);
-    }
 }

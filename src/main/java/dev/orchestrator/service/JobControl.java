@@ -1,18 +1,23 @@
 package dev.orchestrator.service;
 
-import dev.orchestrator.reaper.CancellationSweep;
-import dev.orchestrator.run.Dispatcher;
-import dev.orchestrator.run.RunCompletion;
-
 import dev.orchestrator.domain.agent.RepoName;
+import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
-import dev.orchestrator.domain.job.RunningJob;
-import dev.orchestrator.store.JobStore;
-import java.time.Clock;
+import dev.orchestrator.node.OrchestratorNode;
+import dev.orchestrator.run.NodeContext;
+import dev.orchestrator.run.TerminationReason;
+import dev.orchestrator.store.ControlStore;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 
-/** Operators' control of jobs and of claiming: cancel, retry, pause, resume. */
+/**
+ * Operators' control of jobs and of claiming: cancel, retry, pause, resume. A job that is not
+ * running is changed through its entity ({@code Job.retry}, {@code Job.cancel}) under a row lock;
+ * a running job is cancelled by killing its run, through the guarded statements.
+ */
 public final class JobControl {
     /** How a cancel or retry request ended. */
     public enum Result {
@@ -29,21 +34,16 @@ public final class JobControl {
     public record Answer(Result result, JobStatus status) {
     }
 
-    private final JobStore store;
-    private final CancellationSweep cancellations;
-    private final RunCompletion completion;
-    private final Dispatcher dispatcher;
-    private final String nodeId;
-    private final Clock clock;
+    private final OrchestratorNode node;
+    private final NodeContext context;
+    private final ControlStore control;
+    private final JobRepository jobs;
 
-    public JobControl(JobStore store, CancellationSweep cancellations, RunCompletion completion, Dispatcher dispatcher,
-               String nodeId, Clock clock) {
-        this.store = store;
-        this.cancellations = cancellations;
-        this.completion = completion;
-        this.dispatcher = dispatcher;
-        this.nodeId = nodeId;
-        this.clock = clock;
+    public JobControl(OrchestratorNode node, JobRepository jobs) {
+        this.node = node;
+        this.context = node.context();
+        this.control = node.stores().control();
+        this.jobs = jobs;
     }
 
     /**
@@ -52,24 +52,31 @@ public final class JobControl {
      */
     public Answer cancel(long jobId) {
         for (int tries = 0; tries < 3; tries++) { // the status may change under us; each step is guarded
-            Optional<JobStatus> status = status(jobId);
+            Optional<JobStatus> status = control.statusOf(jobId);
             if (status.isEmpty()) {
                 return new Answer(Result.NOT_FOUND, null);
             }
             switch (status.get()) {
                 case QUEUED -> {
-                    if (store.cancelQueued(jobId, RunCompletion.CANCELLED_BY_OPERATOR, clock.instant())) {
-                        completion.cancelDoomed();
+                    boolean cancelled = jobs.changeLocked(jobId, job -> {
+                        if (job.status() != JobStatus.QUEUED) {
+                            return false; // claimed meanwhile: look again
+                        }
+                        job.cancel(TerminationReason.OPERATOR_CANCEL.text(), now());
+                        return true;
+                    }).orElse(false);
+                    if (cancelled) {
+                        node.cancelDoomed();
                         return new Answer(Result.DONE, JobStatus.CANCELLED);
                     }
                 }
                 case RUNNING -> {
-                    if (store.requestCancel(jobId, clock.instant())) {
-                        store.runningJobs().stream()
-                                .filter(j -> j.id() == jobId && nodeId.equals(j.claimedBy()))
+                    if (control.requestCancel(jobId, context.clock().instant())) {
+                        node.stores().finishes().runningJobs().stream()
+                                .filter(j -> j.id() == jobId && context.owns(j.claimedBy()))
                                 .findFirst()
-                                .ifPresent(this::cancelHere);
-                        JobStatus now = status(jobId).orElse(JobStatus.CANCELLED);
+                                .ifPresent(node.cancellations()::cancel);
+                        JobStatus now = control.statusOf(jobId).orElse(JobStatus.CANCELLED);
                         return new Answer(now == JobStatus.RUNNING ? Result.IN_PROGRESS : Result.DONE, now);
                     }
                 }
@@ -78,43 +85,45 @@ public final class JobControl {
                 }
             }
         }
-        return new Answer(Result.CONFLICT, status(jobId).orElse(null));
-    }
-
-    private void cancelHere(RunningJob job) {
-        cancellations.cancel(job);
+        return new Answer(Result.CONFLICT, control.statusOf(jobId).orElse(null));
     }
 
     /** failed or cancelled -> queued with attempts and transient attempts reset. */
     public Answer retry(long jobId) {
-        if (store.retry(jobId, clock.instant())) {
-            dispatcher.wake();
+        Answer answer = jobs.changeLocked(jobId, job -> {
+            if (!job.canRetry()) {
+                return new Answer(Result.CONFLICT, job.status());
+            }
+            job.retry(now());
             return new Answer(Result.DONE, JobStatus.QUEUED);
+        }).orElse(new Answer(Result.NOT_FOUND, null));
+        if (answer.result() == Result.DONE) {
+            node.wake();
         }
-        Optional<JobStatus> status = status(jobId);
-        return new Answer(status.isEmpty() ? Result.NOT_FOUND : Result.CONFLICT, status.orElse(null));
+        return answer;
+    }
+
+    /** PostgreSQL keeps microseconds: truncated, so that what is written is what is stored. */
+    private OffsetDateTime now() {
+        return OffsetDateTime.ofInstant(context.clock().instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
     }
 
     /** Pauses claiming everywhere ({@code repo} empty) or for one repo; durable, idempotent. */
     public void pause(Optional<RepoName> repo) {
-        store.pause(scope(repo), clock.instant());
+        control.pause(scope(repo), context.clock().instant());
     }
 
     public void resume(Optional<RepoName> repo) {
-        store.resume(scope(repo));
-        dispatcher.wake();
+        control.resume(scope(repo));
+        node.wake();
     }
 
     /** The paused scopes: "*" for everything, "repo:NAME" for one repo. */
     public List<String> pauses() {
-        return store.pauses();
+        return control.pauses();
     }
 
     private static String scope(Optional<RepoName> repo) {
         return repo.map(r -> "repo:" + r.value()).orElse("*");
-    }
-
-    private Optional<JobStatus> status(long jobId) {
-        return Optional.ofNullable(store.statusOf(jobId)).map(JobStatus::fromDb);
     }
 }

@@ -1,7 +1,9 @@
 package dev.orchestrator.service;
 
+import dev.orchestrator.node.NodeLease;
 import dev.orchestrator.node.OrchestratorNode;
 import dev.orchestrator.reaper.ReaperStatus;
+import dev.orchestrator.runfiles.LogTail;
 
 import dev.orchestrator.domain.agent.AgentCatalog;
 import dev.orchestrator.domain.agent.RepoName;
@@ -12,7 +14,8 @@ import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.NewJob;
 import dev.orchestrator.domain.job.UnknownDependencyException;
 import dev.orchestrator.domain.run.AgentRun;
-import java.time.Clock;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -20,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The queue's use cases for clients: enqueue, look up a job, overview. */
+/** The queue's use cases for clients: enqueue, look up a job or a run's log, the overview. */
 public class QueueService {
     /** A job with its runs. */
     public record JobDetails(Job job, List<AgentRun> runs) {
@@ -28,7 +31,7 @@ public class QueueService {
 
     /** The queue at a glance. */
     public record Overview(Map<JobStatus, Long> counts, int maxConcurrency, List<Job> running, ReaperStatus reaper,
-                           List<String> pauses, ClaimPolicy gates) {
+                           NodeLease.Status node, List<String> pauses, ClaimPolicy gates) {
     }
 
     /** An enqueue's answer: the job, and whether it was an earlier request's job (same Idempotency-Key). */
@@ -47,26 +50,19 @@ public class QueueService {
     private final JobRepository jobs;
     private final AgentCatalog agents;
     private final OrchestratorNode node;
-    private final Clock clock;
     private final int defaultMaxAttempts;
 
-    public QueueService(JobRepository jobs, AgentCatalog agents, OrchestratorNode node, Clock clock,
-                        int defaultMaxAttempts) {
+    public QueueService(JobRepository jobs, AgentCatalog agents, OrchestratorNode node, int defaultMaxAttempts) {
         this.jobs = jobs;
         this.agents = agents;
         this.node = node;
-        this.clock = clock;
         this.defaultMaxAttempts = defaultMaxAttempts;
     }
 
-    /** Validates, persists (committed on return) and wakes the dispatcher. Invalid input writes nothing. */
-    public Job enqueue(EnqueueCommand cmd) {
-        return enqueue(cmd, null).job();
-    }
-
     /**
-     * Like {@link #enqueue(EnqueueCommand)}, remembered under {@code idempotencyKey} (null for none):
-     * the same key with the same request returns the first job; with another request it is refused.
+     * Validates, persists (committed on return) and wakes the dispatcher; invalid input writes
+     * nothing. Remembered under {@code idempotencyKey} (null for none): the same key with the same
+     * request returns the first job; with another request it is refused.
      */
     public Enqueued enqueue(EnqueueCommand cmd, String idempotencyKey) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH
@@ -82,7 +78,7 @@ public class QueueService {
             }
         }
         // PostgreSQL keeps microseconds: truncate so the response shows what is stored
-        OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+        OffsetDateTime now = OffsetDateTime.ofInstant(node.context().clock().instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
         Job job;
         try {
             job = jobs.add(Job.enqueue(spec, now, idempotencyKey), spec.dependsOn());
@@ -180,8 +176,13 @@ public class QueueService {
         return jobs.dependenciesOf(jobId);
     }
 
-    public JobControl control() {
-        return node.control();
+    /**
+     * The last {@code lines} lines of a run's log (at most {@code maxBytes} read from its end);
+     * empty if this node has no log file for the run (it never started here, or it was pruned).
+     */
+    public Optional<List<String>> logTail(AgentRun run, int lines, int maxBytes) {
+        Path log = Path.of(run.logPath());
+        return Files.isRegularFile(log) ? Optional.of(LogTail.lastLines(log, lines, maxBytes)) : Optional.empty();
     }
 
     public Optional<JobDetails> job(long id) {
@@ -189,7 +190,7 @@ public class QueueService {
     }
 
     public Overview overview() {
-        return new Overview(node.store().statusCounts(), node.dispatcher().maxConcurrency(), jobs.running(),
-                node.reaperStatus(), node.control().pauses(), node.dispatcher().policy());
+        return new Overview(node.stores().control().statusCounts(), node.policy().maxConcurrency(), jobs.running(),
+                node.reaperStatus(), node.lease().status(), node.stores().control().pauses(), node.policy());
     }
 }

@@ -7,6 +7,7 @@ import dev.orchestrator.domain.job.UnknownDependencyException;
 import dev.orchestrator.domain.run.AgentRun;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
@@ -15,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /** {@link JobRepository} on JPA (EclipseLink, shared cache off: every read goes to PostgreSQL). */
 @ApplicationScoped
@@ -128,6 +130,18 @@ public class JpaJobRepository implements JobRepository {
     @Transactional(Transactional.TxType.SUPPORTS)
     public Optional<AgentRun> findRun(long runId) {
         return Optional.ofNullable(em.find(AgentRun.class, runId));
+    }
+
+    @Override
+    @Transactional
+    public <T> Optional<T> changeLocked(long id, Function<Job, T> change) {
+        Job job = em.find(Job.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (job == null) {
+            return Optional.empty();
+        }
+        T result = change.apply(job);
+        em.flush(); // inside the lock: @PreUpdate (RunOwnershipListener) runs here
+        return Optional.of(result);
     }
 
     @Override

@@ -14,13 +14,13 @@ class EnqueueRequestParserTest {
     void parses_every_field() {
         EnqueueCommand c = EnqueueRequestParser.parse("""
                 {"agent": "dev", "repo": "r", "payload": {"a": [1, 2]}, "priority": 5, "max_attempts": 4}""");
-        assertThat(c).isEqualTo(new EnqueueCommand("dev", "r", "{\"a\":[1,2]}", 5, 4));
+        assertThat(c).isEqualTo(new EnqueueCommand("dev", "r", "{\"a\":[1,2]}", 5, 4, null));
     }
 
     @Test
     void optional_fields_may_be_absent_or_null() {
         assertThat(EnqueueRequestParser.parse("{\"agent\": \"dev\", \"repo\": \"r\", \"payload\": null}"))
-                .isEqualTo(new EnqueueCommand("dev", "r", null, null, null));
+                .isEqualTo(new EnqueueCommand("dev", "r", null, null, null, null));
     }
 
     @ParameterizedTest(name = "{0}")

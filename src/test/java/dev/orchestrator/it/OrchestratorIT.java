@@ -101,7 +101,7 @@ class OrchestratorIT {
     void the_entity_listener_clears_run_ownership_of_a_persisted_queued_job() throws Exception {
         utx.begin();
         try {
-            Job job = Job.enqueue(new NewJob("echo", new RepoName("listener"), "{}", 0, 1), OffsetDateTime.now());
+            Job job = Job.enqueue(new NewJob("echo", new RepoName("listener"), "{}", 0, 1, List.of()), OffsetDateTime.now(), null);
             poison(job, "pid", 35L);
             poison(job, "runId", 759L);
             em.persist(job);
@@ -120,7 +120,7 @@ class OrchestratorIT {
         // the race with retention: the request was validated, then its dependency was deleted
         long before = countJobs();
         Job job = Job.enqueue(new NewJob("echo", new RepoName("pruned"), "{}", 0, 1, List.of(987654321L)),
-                OffsetDateTime.now());
+                OffsetDateTime.now(), null);
 
         UnknownDependencyException e = assertThrows(UnknownDependencyException.class,
                 () -> jobRepository.add(job, List.of(987654321L)));

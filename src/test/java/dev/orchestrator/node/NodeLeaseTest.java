@@ -3,9 +3,7 @@ package dev.orchestrator.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.orchestrator.store.JobStore;
-import dev.orchestrator.process.OsCommands;
-import dev.orchestrator.process.ProcessGroups;
+import dev.orchestrator.store.NodeStore;
 import dev.orchestrator.testing.NodeHarness;
 import dev.orchestrator.testing.Processes;
 import dev.orchestrator.testing.SwitchableDataSource;
@@ -87,9 +85,8 @@ class NodeLeaseTest {
         long pid = (Long) job(id).get("pid");
         SwitchableDataSource db = new SwitchableDataSource(h.f.ds);
         AtomicLong nanos = new AtomicLong();
-        NodeLease lease = new NodeLease(new JobStore(db), h.node.node(), h.node.dispatcher(), h.node.active(),
-                new ProcessGroups(OsCommands.require("kill")), Duration.ofSeconds(30), Duration.ofSeconds(2),
-                h.executor, h.clock, nanos::get);
+        NodeLease lease = new NodeLease(h.node.context(), new NodeStore(db), h.node.dispatcher(),
+                h.node.termination(), Duration.ofSeconds(30), nanos::get);
         db.down(true);
 
         nanos.set(Duration.ofSeconds(14).toNanos());

@@ -4,7 +4,8 @@ import dev.orchestrator.reaper.Reaper;
 import dev.orchestrator.run.QueueEvent;
 
 import dev.orchestrator.domain.job.Ownership;
-import dev.orchestrator.store.JobStore;
+import dev.orchestrator.store.ClaimStore;
+import dev.orchestrator.store.QueueStores;
 import dev.orchestrator.testing.NodeHarness;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -74,7 +75,7 @@ class OrchestratorNodeTest {
         assertThat(run.get("attempt")).isEqualTo(1);
         assertThat(run.get("node_id")).isEqualTo("n1");
         assertThat(run.get("pid")).isEqualTo(r.get("pid"));
-        assertThat(run.get("boot_id")).isEqualTo(h.node.node().bootId());
+        assertThat(run.get("boot_id")).isEqualTo(h.node.context().identity().bootId());
         String log = Files.readString(Path.of((String) run.get("log_path")));
         assertThat(log).contains("payload={\"task\":\"refactor\"}")
                 .contains("ORCH_JOB_ID=" + id)
@@ -84,7 +85,7 @@ class OrchestratorNodeTest {
                 .contains("AGENT_GREETING=hello")
                 .doesNotContain("ORCH_DB_PASSWORD");
         assertThat(h.repoDir("my-repo")).isDirectory();
-        assertThat(h.node.events().count(QueueEvent.SUCCEEDED)).isEqualTo(1);
+        assertThat(h.node.context().events().count(QueueEvent.SUCCEEDED)).isEqualTo(1);
     }
 
     @Test
@@ -223,7 +224,7 @@ class OrchestratorNodeTest {
         long pid = (Long) job(id).get("pid");
 
         h.nodeExecutor.hold(); // the cancel's kill task waits: the stop must not rely on it
-        h.node.control().cancel(id);
+        h.control().cancel(id);
         h.node.stop();
 
         assertThat(Processes.gone(pid)).as("killed by the stop itself").isTrue();
@@ -322,7 +323,7 @@ class OrchestratorNodeTest {
     @Test
     void a_process_whose_pid_cannot_be_recorded_is_killed_and_its_job_retried() throws Exception {
         AtomicBoolean failNextStamp = new AtomicBoolean(true);
-        h.store = new JobStore(h.f.ds) {
+        ClaimStore claims = new ClaimStore(h.f.ds) {
             @Override
             public Ownership stampProcess(long jobId, long runId, long pid, Instant processStartedAt, Long ticks,
                                           Instant now) {
@@ -332,6 +333,7 @@ class OrchestratorNodeTest {
                 return super.stampProcess(jobId, runId, pid, processStartedAt, ticks, now);
             }
         };
+        h.stores = new QueueStores(claims, h.f.finishes, h.f.control, h.f.nodes);
         h.start("n1");
         long id = h.f.job().agent("wait").repo("w").insert(); // would wait for a file that never comes
         assertThat(h.node.dispatcher().drain()).isEqualTo(1);
@@ -339,7 +341,7 @@ class OrchestratorNodeTest {
         await().atMost(WAIT).until(() -> "queued".equals(job(id).get("status")));
         assertThat((String) job(id).get("error")).contains("could not be recorded");
         assertThat(job(id).get("attempts")).isEqualTo(1);
-        await().atMost(WAIT).until(() -> h.node.active().size() == 0); // removed just after the commit
+        await().atMost(WAIT).until(() -> h.node.termination().watchedCount() == 0); // removed just after the commit
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE job_id = " + id
                 + " AND finished_at IS NULL")).isZero();
     }

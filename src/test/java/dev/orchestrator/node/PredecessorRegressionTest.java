@@ -1,6 +1,7 @@
 package dev.orchestrator.node;
 
-import dev.orchestrator.store.JobStore;
+import dev.orchestrator.store.TestStatements;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,12 +47,10 @@ class PredecessorRegressionTest {
     Path tmp;
 
     private QueueFixture f;
-    private JobStore store;
 
     @BeforeEach
     void setUp() {
         f = new QueueFixture();
-        store = f.store;
     }
 
     private Map<String, Object> row(long id) {
@@ -90,7 +89,7 @@ class PredecessorRegressionTest {
     void tc02_failed_attempt_requeue_resets_ownership() {
         long jid = f.runningWithRun(760, 42).insert();
 
-        Optional<JobStatus> next = store.finishFailedAttempt(jid, 760, 1, false, "exit_code=1", f.clock.instant(),
+        Optional<JobStatus> next = f.finishes.finishFailedAttempt(jid, 760, 1, false, "exit_code=1", f.clock.instant(),
                 f.clock.instant());
 
         assertThat(next).contains(JobStatus.QUEUED);
@@ -107,7 +106,7 @@ class PredecessorRegressionTest {
         long jid = f.runningWithRun(761, 50).transientAttempts(1).insert();
         Instant retryAt = f.clock.instant().plusSeconds(30);
 
-        assertThat(store.requeueTransient(jid, 761, 75, "overloaded", retryAt, f.clock.instant()).owned()).isTrue();
+        assertThat(f.finishes.requeueTransient(jid, 761, 75, "overloaded", retryAt, f.clock.instant()).owned()).isTrue();
 
         Map<String, Object> r = row(jid);
         assertThat(r.get("status")).isEqualTo("queued");
@@ -122,12 +121,12 @@ class PredecessorRegressionTest {
     void tc04_reap_to_queued_resets_and_guard_holds() {
         long jid = f.runningWithRun(762, 60).insert();
 
-        assertThat(store.reapToQueued(jid, 762L, "dead pid", f.clock.instant())).isTrue();
+        assertThat(TestStatements.reapToQueued(f.ds, jid, 762L, "dead pid", f.clock.instant())).isTrue();
 
         Map<String, Object> r = row(jid);
         assertThat(r.get("status")).isEqualTo("queued");
         assertOwnsNoRun(r);
-        assertThat(store.reapToQueued(jid, null, "again", f.clock.instant())).isFalse();
+        assertThat(TestStatements.reapToQueued(f.ds, jid, null, "again", f.clock.instant())).isFalse();
     }
 
     @Test
@@ -136,7 +135,7 @@ class PredecessorRegressionTest {
         f.withQueuedOwnershipCheckLifted(() -> {
             long jid = f.job().runId(900L).pid(999999L).insert();
 
-            Optional<ClaimedJob> claimed = store.claimNext(f.node.id(), f.clock.instant(), 1);
+            Optional<ClaimedJob> claimed = f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(1));
 
             assertThat(claimed).isPresent();
             assertThat(claimed.get().id()).isEqualTo(jid);
@@ -153,11 +152,11 @@ class PredecessorRegressionTest {
     void tc06_claim_starts_with_serial_gate_off() {
         long jid = f.job().agent("analyst").insert();
 
-        Optional<ClaimedJob> claimed = store.claimNext(f.node.id(), f.clock.instant(), 1);
+        Optional<ClaimedJob> claimed = f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(1));
 
         assertThat(claimed).map(ClaimedJob::id).contains(jid);
         assertThat(row(jid).get("status")).isEqualTo("running");
-        Map<JobStatus, Long> counts = store.statusCounts();
+        Map<JobStatus, Long> counts = f.control.statusCounts();
         assertThat(counts.get(JobStatus.QUEUED)).isZero();
         assertThat(counts.get(JobStatus.RUNNING)).isEqualTo(1);
     }
@@ -182,9 +181,9 @@ class PredecessorRegressionTest {
         f.withQueuedOwnershipCheckLifted(() -> {
             long jid = f.job().runId(759L).pid(35L).startedAt(Instant.parse("2026-06-17T10:00:00Z")).insert();
 
-            assertThat(store.findImpossibleQueued()).extracting(ImpossibleQueuedJob::id).contains(jid);
+            assertThat(TestStatements.findImpossibleQueued(f.ds)).extracting(ImpossibleQueuedJob::id).contains(jid);
 
-            List<ImpossibleQueuedJob> healed = store.sanitizeImpossibleQueued(f.clock.instant());
+            List<ImpossibleQueuedJob> healed = f.finishes.sanitizeImpossibleQueued(f.clock.instant());
             assertThat(healed).hasSize(1);
             assertThat(healed.get(0).id()).isEqualTo(jid);
             assertThat(healed.get(0).runId()).isEqualTo(759L);
@@ -193,8 +192,8 @@ class PredecessorRegressionTest {
             assertThat(r.get("status")).isEqualTo("queued");
             assertOwnsNoRun(r);
 
-            assertThat(store.findImpossibleQueued()).isEmpty();
-            assertThat(store.sanitizeImpossibleQueued(f.clock.instant())).isEmpty();
+            assertThat(TestStatements.findImpossibleQueued(f.ds)).isEmpty();
+            assertThat(f.finishes.sanitizeImpossibleQueued(f.clock.instant())).isEmpty();
         });
     }
 
@@ -208,14 +207,14 @@ class PredecessorRegressionTest {
                 OrchestratorNode switchedOff = off.start("n2");
                 long first = f.job().runId(10L).pid(11L).startedAt(Instant.parse("2026-06-17T10:00:00Z")).insert();
 
-                assertThat(node.reaper().sanitizeImpossibleQueuedOnce()).isEqualTo(1);
+                assertThat(node.sanitizeImpossibleQueued()).isEqualTo(1);
                 ReaperStatus st = node.reaperStatus();
                 assertThat(st.impossibleQueuedTotal()).isEqualTo(1);
                 assertThat(st.lastImpossibleQueued().count()).isEqualTo(1);
                 assertThat(st.lastImpossibleQueued().jobIds()).containsExactly(first);
 
                 long second = f.job().runId(12L).pid(13L).startedAt(Instant.parse("2026-06-17T10:00:00Z")).insert();
-                assertThat(switchedOff.reaper().sanitizeImpossibleQueuedOnce()).isZero();
+                assertThat(switchedOff.sanitizeImpossibleQueued()).isZero();
                 assertThat(switchedOff.reaper().runOnce().sanitized()).isZero();
                 assertThat(row(second).get("pid")).isEqualTo(13L);
                 assertThat(switchedOff.reaperStatus().enabled()).containsEntry("sanitize", false);
@@ -229,13 +228,13 @@ class PredecessorRegressionTest {
         f.withQueuedOwnershipCheckLifted(() -> {
             long jid = f.job().runId(900L).pid(999999L).attempts(0).maxAttempts(2).insert();
 
-            ClaimedJob claimed = store.claimNext(f.node.id(), f.clock.instant(), 1).orElseThrow();
+            ClaimedJob claimed = f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(1)).orElseThrow();
             assertThat(claimed.id()).isEqualTo(jid);
             assertThat(row(jid).get("pid")).isNull();
-            RunStart run = store.attachRun(claimed, f.node, f.clock.instant(), id -> Path.of("/tmp/runs", "" + id))
+            RunStart run = f.claims.attachRun(claimed, f.node, f.clock.instant(), id -> Path.of("/tmp/runs", "" + id, "output.log"))
                     .orElseThrow();
 
-            Optional<JobStatus> next = store.finishFailedAttempt(jid, run.runId(), null, true,
+            Optional<JobStatus> next = f.finishes.finishFailedAttempt(jid, run.runId(), null, true,
                     "launch error: ensure_worktree failed", f.clock.instant(), f.clock.instant());
 
             assertThat(next).contains(JobStatus.QUEUED);
@@ -245,7 +244,7 @@ class PredecessorRegressionTest {
             assertThat(TestJobs.run(f.ds, run.runId()).get("outcome")).isEqualTo("launch_failed");
 
             f.clock.tick(Duration.ofSeconds(1));
-            Optional<ClaimedJob> again = store.claimNext(f.node.id(), f.clock.instant(), 1);
+            Optional<ClaimedJob> again = f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(1));
             assertThat(again).map(ClaimedJob::id).contains(jid);
             assertThat(row(jid).get("status")).isEqualTo("running");
             assertThat(row(jid).get("pid")).isNull();
@@ -257,7 +256,7 @@ class PredecessorRegressionTest {
     void tc10_healthy_job_terminal_outcomes_unchanged() {
         Instant started = Instant.parse("2026-06-17T10:00:00Z");
         long jid = TestJobs.running(f.ds, f.node.id(), started).runId(500L).pid(12345L).insert();
-        assertThat(store.finishDone(jid, 500, 0, f.clock.instant()).owned()).isTrue();
+        assertThat(f.finishes.finishDone(jid, 500, 0, f.clock.instant()).owned()).isTrue();
         Map<String, Object> r = row(jid);
         assertThat(r.get("status")).isEqualTo("done");
         assertThat(r.get("run_id")).isEqualTo(500L);
@@ -265,7 +264,7 @@ class PredecessorRegressionTest {
         assertThat(r.get("started_at")).isEqualTo(started);
 
         long jid2 = TestJobs.running(f.ds, f.node.id(), started).runId(501L).pid(222L).insert();
-        assertThat(store.reapToFailed(jid2, 501L, "boom", f.clock.instant())).isTrue();
+        assertThat(TestStatements.reapToFailed(f.ds, jid2, 501L, "boom", f.clock.instant())).isTrue();
         Map<String, Object> r2 = row(jid2);
         assertThat(r2.get("status")).isEqualTo("failed");
         assertThat(r2.get("run_id")).isEqualTo(501L);
@@ -273,7 +272,7 @@ class PredecessorRegressionTest {
         assertThat(r2.get("error")).isEqualTo("boom");
 
         long healthy = f.job().insert();
-        assertThat(store.findImpossibleQueued()).extracting(ImpossibleQueuedJob::id).doesNotContain(healthy);
+        assertThat(TestStatements.findImpossibleQueued(f.ds)).extracting(ImpossibleQueuedJob::id).doesNotContain(healthy);
     }
 
 }

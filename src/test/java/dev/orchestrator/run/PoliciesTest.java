@@ -19,11 +19,11 @@ class PoliciesTest {
 
     @Test
     void exit_status_classification() {
-        assertThat(ExitPolicy.classify(agent, 0)).isEqualTo(ExitPolicy.SUCCEEDED);
-        assertThat(ExitPolicy.classify(agent, 75)).isEqualTo(ExitPolicy.TRANSIENT);
-        assertThat(ExitPolicy.classify(agent, 1)).isEqualTo(ExitPolicy.FAILED_ATTEMPT);
-        assertThat(ExitPolicy.classify(agent, 137)).isEqualTo(ExitPolicy.FAILED_ATTEMPT);
-        assertThat(ExitPolicy.classify(null, 75)).isEqualTo(ExitPolicy.FAILED_ATTEMPT);
+        assertThat(ExitPolicy.classify(agent, 0, List.of(), List.of())).isEqualTo(ExitPolicy.SUCCEEDED);
+        assertThat(ExitPolicy.classify(agent, 75, List.of(), List.of())).isEqualTo(ExitPolicy.TRANSIENT);
+        assertThat(ExitPolicy.classify(agent, 1, List.of(), List.of())).isEqualTo(ExitPolicy.FAILED_ATTEMPT);
+        assertThat(ExitPolicy.classify(agent, 137, List.of(), List.of())).isEqualTo(ExitPolicy.FAILED_ATTEMPT);
+        assertThat(ExitPolicy.classify(null, 75, List.of(), List.of())).isEqualTo(ExitPolicy.FAILED_ATTEMPT);
     }
 
     @Test

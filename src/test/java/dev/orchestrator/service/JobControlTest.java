@@ -40,6 +40,11 @@ class JobControlTest {
         h.close();
     }
 
+    private static JobControl startedControl(NodeHarness harness, String nodeId) {
+        harness.start(nodeId);
+        return harness.control();
+    }
+
     private Map<String, Object> job(long id) {
         return h.job(id);
     }
@@ -54,7 +59,7 @@ class JobControlTest {
         long agentPid = (Long) job(id).get("pid");
         long grandchild = Long.parseLong(Files.readString(childPid).trim());
 
-        JobControl.Answer a = h.node.control().cancel(id);
+        JobControl.Answer a = h.control().cancel(id);
 
         assertThat(a.result()).isIn(JobControl.Result.IN_PROGRESS, JobControl.Result.DONE);
         await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")));
@@ -63,7 +68,7 @@ class JobControlTest {
         assertThat(r.get("error")).isEqualTo("cancelled by operator");
         assertThat(r.get("finished_at")).isNotNull();
         assertThat(TestJobs.run(h.f.ds, (Long) r.get("run_id")).get("outcome")).isEqualTo("cancelled");
-        assertThat(h.node.control().cancel(id)).isEqualTo(new JobControl.Answer(JobControl.Result.CONFLICT,
+        assertThat(h.control().cancel(id)).isEqualTo(new JobControl.Answer(JobControl.Result.CONFLICT,
                 JobStatus.CANCELLED));
     }
 
@@ -73,7 +78,7 @@ class JobControlTest {
         long id = h.f.job().agent("wait").repo("w").insert();
         h.node.dispatcher().drain();
         long pid = (Long) job(id).get("pid");
-        h.f.store.requestCancel(id, Instant.now()); // what another node's API call does
+        h.f.control.requestCancel(id, Instant.now()); // what another node's API call does
 
         h.node.reaper().runOnce();
 
@@ -87,7 +92,7 @@ class JobControlTest {
         long id = h.f.job().agent("wait").repo("w").insert();
         h.node.dispatcher().drain();
         long pid = (Long) job(id).get("pid");
-        h.f.store.requestCancel(id, Instant.now());
+        h.f.control.requestCancel(id, Instant.now());
 
         h.node.reaper().runOnce();
 
@@ -101,12 +106,12 @@ class JobControlTest {
         long dependant = h.f.job().insert();
         h.f.db.execute("INSERT INTO job_dependencies VALUES (" + dependant + ", " + id + ")");
 
-        assertThat(h.node.control().cancel(id)).isEqualTo(new JobControl.Answer(JobControl.Result.DONE,
+        assertThat(h.control().cancel(id)).isEqualTo(new JobControl.Answer(JobControl.Result.DONE,
                 JobStatus.CANCELLED));
         assertThat(job(id).get("status")).isEqualTo("cancelled");
         assertThat(job(dependant).get("status")).isEqualTo("cancelled");
         assertThat(job(dependant).get("error")).isEqualTo("dependency " + id + " ended cancelled");
-        assertThat(h.node.control().cancel(987654L).result()).isEqualTo(JobControl.Result.NOT_FOUND);
+        assertThat(h.control().cancel(987654L).result()).isEqualTo(JobControl.Result.NOT_FOUND);
     }
 
     @Test
@@ -118,7 +123,7 @@ class JobControlTest {
             return "failed".equals(job(id).get("status"));
         });
 
-        assertThat(h.node.control().retry(id).result()).isEqualTo(JobControl.Result.DONE);
+        assertThat(h.control().retry(id).result()).isEqualTo(JobControl.Result.DONE);
 
         Map<String, Object> r = job(id);
         assertThat(r.get("status")).isEqualTo("queued");
@@ -126,28 +131,28 @@ class JobControlTest {
         assertThat(r.get("run_id")).isNull();
         assertThat(r.get("pid")).isNull();
         assertThat(r.get("finished_at")).isNull();
-        assertThat(h.node.control().retry(id)).isEqualTo(new JobControl.Answer(JobControl.Result.CONFLICT,
+        assertThat(h.control().retry(id)).isEqualTo(new JobControl.Answer(JobControl.Result.CONFLICT,
                 JobStatus.QUEUED));
     }
 
     @Test
     void pausing_is_durable_and_resuming_lets_claims_go_on() {
         h.start("n1");
-        h.node.control().pause(Optional.empty());
-        h.node.control().pause(Optional.of(new RepoName("repo-b")));
+        h.control().pause(Optional.empty());
+        h.control().pause(Optional.of(new RepoName("repo-b")));
         long id = h.f.job().agent("ok").repo("repo-a").insert();
 
         assertThat(h.node.dispatcher().drain()).isZero();
         try (NodeHarness other = new NodeHarness(tmp, h.f)) {
-            assertThat(other.start("n2").control().pauses()).as("durable, seen by every node")
+            assertThat(startedControl(other, "n2").pauses()).as("durable, seen by every node")
                     .containsExactly("*", "repo:repo-b");
         }
-        h.node.control().resume(Optional.empty());
+        h.control().resume(Optional.empty());
         await().atMost(WAIT).until(() -> {
             h.node.dispatcher().drain();
             return "done".equals(job(id).get("status"));
         });
-        assertThat(h.node.control().pauses()).containsExactly("repo:repo-b");
+        assertThat(h.control().pauses()).containsExactly("repo:repo-b");
     }
 
     @Test

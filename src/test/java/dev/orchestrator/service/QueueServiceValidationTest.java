@@ -6,12 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.orchestrator.domain.job.NewJob;
-import java.time.Clock;
 import org.junit.jupiter.api.Test;
 
 /** Enqueue validation: every bad input is refused naming its field, before anything is written. */
 class QueueServiceValidationTest {
-    private final QueueService service = new QueueService(null, NodeHarness.agents(), null, Clock.systemUTC(), 3);
+    private final QueueService service = new QueueService(null, NodeHarness.agents(), null, 3);
 
     private void refused(EnqueueCommand c, String field, String message) {
         assertThatThrownBy(() -> service.validate(c)).isInstanceOf(InvalidRequestException.class)
@@ -21,7 +20,7 @@ class QueueServiceValidationTest {
 
     @Test
     void applies_defaults() {
-        NewJob j = service.validate(new EnqueueCommand("ok", "repo", null, null, null));
+        NewJob j = service.validate(new EnqueueCommand("ok", "repo", null, null, null, null));
         assertThat(j.payloadJson()).isEqualTo("{}");
         assertThat(j.priority()).isZero();
         assertThat(j.maxAttempts()).isEqualTo(3);
@@ -29,13 +28,13 @@ class QueueServiceValidationTest {
 
     @Test
     void refuses_each_bad_field() {
-        refused(new EnqueueCommand(null, "r", null, null, null), "agent", "agent is required");
-        refused(new EnqueueCommand("rm-rf", "r", null, null, null), "agent", "unknown agent 'rm-rf'");
-        refused(new EnqueueCommand("ok", null, null, null, null), "repo", "repo is required");
-        refused(new EnqueueCommand("ok", "../etc", null, null, null), "repo", "repo must match");
-        refused(new EnqueueCommand("ok", "r", null, 1001, null), "priority", "between -1000 and 1000");
-        refused(new EnqueueCommand("ok", "r", null, null, 0), "max_attempts", "between 1 and 100");
-        refused(new EnqueueCommand("ok", "r", "\"" + "x".repeat(QueueService.MAX_PAYLOAD_CHARS) + "\"", null, null),
+        refused(new EnqueueCommand(null, "r", null, null, null, null), "agent", "agent is required");
+        refused(new EnqueueCommand("rm-rf", "r", null, null, null, null), "agent", "unknown agent 'rm-rf'");
+        refused(new EnqueueCommand("ok", null, null, null, null, null), "repo", "repo is required");
+        refused(new EnqueueCommand("ok", "../etc", null, null, null, null), "repo", "repo must match");
+        refused(new EnqueueCommand("ok", "r", null, 1001, null, null), "priority", "between -1000 and 1000");
+        refused(new EnqueueCommand("ok", "r", null, null, 0, null), "max_attempts", "between 1 and 100");
+        refused(new EnqueueCommand("ok", "r", "\"" + "x".repeat(QueueService.MAX_PAYLOAD_CHARS) + "\"", null, null, null),
                 "payload", "larger than");
     }
 }

@@ -61,12 +61,12 @@ class ConcurrentClaimTest {
         });
         List<Future<?>> claimers = new ArrayList<>();
         for (int n = 0; n < 2; n++) {
-            NodeIdentity node = new NodeIdentity("node-" + n, "host", "boot", n, Instant.EPOCH);
-            JobStore store = new JobStore(f.ds); // each node its own store, one database
+            NodeIdentity node = new NodeIdentity("node-" + n, "host", "boot", n, Instant.EPOCH, null);
+            QueueStores store = QueueStores.on(f.ds); // each node its own stores, one database
             for (int t = 0; t < 2; t++) {
                 claimers.add(pool.submit(() -> {
                     while (true) {
-                        Optional<ClaimedJob> job = store.claimNext(node.id(), clock.instant(), MAX_CONCURRENCY);
+                        Optional<ClaimedJob> job = store.claims().claimNext(node.id(), clock.instant(), TestStatements.capacityOnly(MAX_CONCURRENCY));
                         if (job.isEmpty()) {
                             if (TestJobs.count(f.ds, "SELECT count(*) FROM jobs WHERE status <> 'done'") == 0) {
                                 return null;
@@ -74,9 +74,9 @@ class ConcurrentClaimTest {
                             continue; // all slots busy: try again
                         }
                         claimed.add(job.get().id());
-                        RunStart run = store.attachRun(job.get(), node, clock.instant(),
-                                id -> Path.of("/tmp", "" + id)).orElseThrow();
-                        assertThat(store.finishDone(job.get().id(), run.runId(), 0, clock.instant()).owned())
+                        RunStart run = store.claims().attachRun(job.get(), node, clock.instant(),
+                                id -> Path.of("/tmp", "" + id, "output.log")).orElseThrow();
+                        assertThat(store.finishes().finishDone(job.get().id(), run.runId(), 0, clock.instant()).owned())
                                 .isTrue();
                     }
                 }));

@@ -33,24 +33,22 @@ class GatesTest {
     private static final ClaimPolicy ALL_GATES = new ClaimPolicy(1, true, true, Map.of());
 
     private QueueFixture f;
-    private JobStore store;
 
     @BeforeEach
     void setUp() {
         f = new QueueFixture();
-        store = f.store;
     }
 
     private Optional<ClaimedJob> claim(ClaimPolicy policy) {
-        return store.claimNext(f.node.id(), f.clock.instant(), policy);
+        return f.claims.claimNext(f.node.id(), f.clock.instant(), policy);
     }
 
     private void finish(ClaimedJob job, String how) {
-        RunStart run = store.attachRun(job, f.node, f.clock.instant(), id -> Path.of("/tmp", "" + id)).orElseThrow();
+        RunStart run = f.claims.attachRun(job, f.node, f.clock.instant(), id -> Path.of("/tmp", "" + id, "output.log")).orElseThrow();
         if (how.equals("done")) {
-            store.finishDone(job.id(), run.runId(), 0, f.clock.instant());
+            f.finishes.finishDone(job.id(), run.runId(), 0, f.clock.instant());
         } else {
-            store.reapToFailed(job.id(), run.runId(), "boom", f.clock.instant());
+            TestStatements.reapToFailed(f.ds, job.id(), run.runId(), "boom", f.clock.instant());
         }
     }
 
@@ -70,7 +68,7 @@ class GatesTest {
         assertThat(claim(serial).map(ClaimedJob::id)).contains(a1);
         assertThat(claim(serial).map(ClaimedJob::id)).as("a2 skipped, not waited for").contains(b1);
         assertThat(claim(serial)).isEmpty();
-        assertThat(claim(ClaimPolicy.capacity(10)).map(ClaimedJob::id)).as("gate off").contains(a2);
+        assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).as("gate off").contains(a2);
     }
 
     @Test
@@ -99,9 +97,9 @@ class GatesTest {
         long unrelated = f.job().insert();
         dependsOn(child, root);
         dependsOn(grandchild, child);
-        finish(claim(ClaimPolicy.capacity(10)).orElseThrow(), "failed");
+        finish(claim(TestStatements.capacityOnly(10)).orElseThrow(), "failed");
 
-        List<Long> cancelled = store.cancelDoomedQueued(f.clock.instant());
+        List<Long> cancelled = f.control.cancelDoomedQueued("cancelled by operator", f.clock.instant());
 
         assertThat(cancelled).containsExactlyInAnyOrder(child, grandchild);
         assertThat(TestJobs.row(f.ds, child).get("error")).isEqualTo("dependency " + root + " ended failed");
@@ -114,19 +112,19 @@ class GatesTest {
     void pauses_stop_claims_globally_or_for_one_repo_until_resumed() {
         long a = f.job().repo("a").insert();
         long b = f.job().repo("b").insert();
-        store.pause("repo:a", f.clock.instant());
-        store.pause("repo:a", f.clock.instant()); // idempotent
+        f.control.pause("repo:a", f.clock.instant());
+        f.control.pause("repo:a", f.clock.instant()); // idempotent
 
-        assertThat(claim(ClaimPolicy.capacity(10)).map(ClaimedJob::id)).contains(b);
-        store.pause("*", f.clock.instant());
+        assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(b);
+        f.control.pause("*", f.clock.instant());
         long c = f.job().repo("c").insert();
-        assertThat(claim(ClaimPolicy.capacity(10))).isEmpty();
-        assertThat(store.pauses()).containsExactly("*", "repo:a");
+        assertThat(claim(TestStatements.capacityOnly(10))).isEmpty();
+        assertThat(f.control.pauses()).containsExactly("*", "repo:a");
 
-        store.resume("*");
-        assertThat(claim(ClaimPolicy.capacity(10)).map(ClaimedJob::id)).contains(c);
-        store.resume("repo:a");
-        assertThat(claim(ClaimPolicy.capacity(10)).map(ClaimedJob::id)).contains(a);
+        f.control.resume("*");
+        assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(c);
+        f.control.resume("repo:a");
+        assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(a);
     }
 
     @Test
@@ -177,7 +175,7 @@ class GatesTest {
             }
             ids.add(id);
         }
-        store.pause("repo:r3", f.clock.instant());
+        f.control.pause("repo:r3", f.clock.instant());
         int slots = 3;
         ClaimPolicy policy = new ClaimPolicy(slots, true, true, Map.of());
         int claims = 0;
@@ -200,13 +198,13 @@ class GatesTest {
                 ClaimedJob c = new ClaimedJob(done, "a", "r", "{}", 0, 0, 2, 0,
                         (java.time.Instant) TestJobs.row(f.ds, done).get("started_at"), f.node.id());
                 finish(c, random.nextInt(8) == 0 ? "failed" : "done");
-                store.cancelDoomedQueued(f.clock.instant());
+                f.control.cancelDoomedQueued("cancelled by operator", f.clock.instant());
             }
             if (random.nextInt(5) == 0) {
                 f.clock.tick(Duration.ofSeconds(5));
             }
             if (round == 300) {
-                store.resume("repo:r3");
+                f.control.resume("repo:r3");
             }
         }
         assertThat(claims).isGreaterThan(80);
@@ -240,7 +238,7 @@ class GatesTest {
                 busyRepos.add(repo.get(id));
             }
         });
-        Set<String> paused = new HashSet<>(store.pauses());
+        Set<String> paused = new HashSet<>(f.control.pauses());
         return status.keySet().stream()
                 .filter(id -> status.get(id).equals("queued"))
                 .filter(id -> !available.get(id).isAfter(f.clock.instant()))

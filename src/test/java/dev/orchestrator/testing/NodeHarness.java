@@ -1,12 +1,15 @@
 package dev.orchestrator.testing;
 
+import dev.orchestrator.boot.NodeFactory;
+import dev.orchestrator.node.NodeSettings;
 import dev.orchestrator.node.OrchestratorNode;
+import dev.orchestrator.service.JobControl;
 import dev.orchestrator.domain.agent.AgentCatalog;
 import dev.orchestrator.domain.agent.AgentDefinition;
 import dev.orchestrator.domain.node.NodeIdentity;
 import dev.orchestrator.config.OrchestratorConfig;
 import dev.orchestrator.config.Settings;
-import dev.orchestrator.store.JobStore;
+import dev.orchestrator.store.QueueStores;
 import dev.orchestrator.process.HostInfo;
 import dev.orchestrator.process.OsCommands;
 import java.nio.file.Path;
@@ -35,8 +38,8 @@ public final class NodeHarness implements AutoCloseable {
     public final ExecutorService executor = Executors.newCachedThreadPool();
     /** What the node runs its asynchronous work on (starts, kills, exit handlers). */
     public final HeldExecutor nodeExecutor = new HeldExecutor(executor);
-    /** The store the node uses; a test may swap in one that fails where it wants. */
-    public JobStore store;
+    /** The stores the node uses; a test may swap in one that fails where it wants. */
+    public QueueStores stores;
     /** The kill command the node uses; a test may swap in one that signals nothing. */
     public String killCommand = OsCommands.require("kill");
     public Clock clock = Clock.systemUTC();
@@ -88,11 +91,19 @@ public final class NodeHarness implements AutoCloseable {
 
     /** Builds the node and runs its start-up (register, recover, sanitize); dispatching is by hand. */
     public OrchestratorNode start(String nodeId) {
-        node = new OrchestratorNode(config(), agents(), store == null ? f.store : store, identity(nodeId), clock,
-                new OrchestratorNode.Commands(OsCommands.require("setsid"), killCommand),
+        node = NodeFactory.node(config(), agents(), stores == null ? f.stores : stores, identity(nodeId), clock,
+                new NodeSettings.Commands(OsCommands.require("setsid"), killCommand),
                 Map.of("PATH", "/usr/bin:/bin", "ORCH_DB_PASSWORD", "secret"), nodeExecutor, jitter);
+        control = new JobControl(node, QueueFixture.jobs());
         node.prepare();
         return node;
+    }
+
+    private JobControl control;
+
+    /** Operators' control on the started node, as the API reaches it. */
+    public JobControl control() {
+        return control;
     }
 
     /** The job's row (see {@link TestJobs#row}). */

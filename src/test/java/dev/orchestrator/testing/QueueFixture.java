@@ -1,7 +1,12 @@
 package dev.orchestrator.testing;
 
 import dev.orchestrator.domain.node.NodeIdentity;
-import dev.orchestrator.store.JobStore;
+import dev.orchestrator.store.ClaimStore;
+import dev.orchestrator.store.ControlStore;
+import dev.orchestrator.store.FinishStore;
+import dev.orchestrator.store.LocalJpa;
+import dev.orchestrator.store.NodeStore;
+import dev.orchestrator.store.QueueStores;
 import java.time.Instant;
 import javax.sql.DataSource;
 
@@ -14,13 +19,27 @@ public class QueueFixture {
 
     public final TestDatabase db = TestDatabase.get();
     public final DataSource ds = db.dataSource();
-    public final JobStore store = new JobStore(ds);
+    public final QueueStores stores = QueueStores.on(ds);
+    public final ClaimStore claims = stores.claims();
+    public final FinishStore finishes = stores.finishes();
+    public final ControlStore control = stores.control();
+    public final NodeStore nodes = stores.nodes();
     public final MutableClock clock = MutableClock.at("2026-06-17T10:00:00Z");
     public final NodeIdentity node = new NodeIdentity("test-node:1:abc", "test-host", "boot-1", 1,
-            Instant.parse("2026-06-17T09:00:00Z"));
+            Instant.parse("2026-06-17T09:00:00Z"), null);
+
+    private static LocalJpa jpa;
 
     public QueueFixture() {
         db.reset();
+    }
+
+    /** The JPA repository on the test database (one persistence unit per test JVM). */
+    public static synchronized LocalJpa jobs() {
+        if (jpa == null) {
+            jpa = new LocalJpa(TestDatabase.get().dataSource());
+        }
+        return jpa;
     }
 
     public TestJobs job() {

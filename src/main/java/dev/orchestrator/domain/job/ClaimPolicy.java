@@ -12,8 +12,4 @@ public record ClaimPolicy(int maxConcurrency, boolean serialGate, boolean depend
         agentLimits = Map.copyOf(agentLimits);
     }
 
-    /** Capacity only: every other gate off. */
-    public static ClaimPolicy capacity(int maxConcurrency) {
-        return new ClaimPolicy(maxConcurrency, false, false, Map.of());
-    }
 }

@@ -15,10 +15,11 @@ import java.util.Objects;
  * A unit of work: run {@code agent} for {@code repo} with {@code payload}.
  *
  * <p>State changes only through intention-named methods; there are no setters for status,
- * ownership, attempts or timestamps. The hot transitions of running jobs (claim, finish,
- * requeue) are single guarded SQL statements in {@code QueueSql}; the entity is used for
- * enqueueing, reading, and any entity-managed write, where {@link RunOwnershipListener}
- * enforces the run-ownership invariant once more.
+ * ownership, attempts or timestamps. Two paths write a job (ADR 0002): everything a running job
+ * does (claim, start, finish, requeue, reap) is one guarded SQL statement of the queue's stores;
+ * the operator transitions of a job that is not running ({@link #retry}, {@link #cancel}) are
+ * these entity methods, applied to a job loaded under a row lock and written through JPA, where
+ * {@link RunOwnershipListener} releases the run ownership of a job that returns to queued.
  */
 @Entity
 @Table(name = "jobs")
@@ -79,7 +80,7 @@ public class Job {
     @Column(name = "request_hash", updatable = false)
     private String requestHash;
 
-    @Column(name = "cancel_requested", insertable = false, updatable = false)
+    @Column(name = "cancel_requested", insertable = false)
     private boolean cancelRequested;
 
     @Column(name = "created_at", nullable = false, updatable = false)
@@ -92,12 +93,7 @@ public class Job {
         // for JPA
     }
 
-    /** A new queued job, available at once, owning no run. */
-    public static Job enqueue(NewJob spec, OffsetDateTime now) {
-        return enqueue(spec, now, null);
-    }
-
-    /** A new queued job remembered under a client's Idempotency-Key (null for none). */
+    /** A new queued job, available at once, owning no run, remembered under a client's Idempotency-Key (null for none). */
     public static Job enqueue(NewJob spec, OffsetDateTime now, String idempotencyKey) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(now, "now");
@@ -118,19 +114,52 @@ public class Job {
         return job;
     }
 
+    /** Whether an operator may retry the job: it failed or was cancelled. */
+    public boolean canRetry() {
+        return status == JobStatus.FAILED || status == JobStatus.CANCELLED;
+    }
+
     /**
-     * Operator retry of a failed or cancelled job: back to queued, owning no run, with a fresh
-     * attempt budget. Entity-managed; {@link RunOwnershipListener} checks the result on flush.
+     * Operator retry of a failed or cancelled job: back to queued with a fresh attempt budget and
+     * no pending cancel request. The finished run's {@code run_id}, {@code pid}, {@code started_at}
+     * and {@code claimed_by} are still set here (they were its history); {@link RunOwnershipListener}
+     * releases them when the change is written, so that the job owns no run once it is queued.
+     *
+     * @throws IllegalJobTransitionException unless the job failed or was cancelled
      */
     public void retry(OffsetDateTime now) {
-        status.checkMoveTo(JobStatus.QUEUED, id == null ? -1 : id);
+        if (!canRetry()) {
+            throw new IllegalJobTransitionException(idOrNone(), status, JobStatus.QUEUED);
+        }
+        status.checkMoveTo(JobStatus.QUEUED, idOrNone());
         status = JobStatus.QUEUED;
         attempts = 0;
         transientAttempts = 0;
+        cancelRequested = false;
         availableAt = now;
         finishedAt = null;
-        releaseRunOwnership();
         updatedAt = now;
+    }
+
+    /**
+     * Operator cancel of a queued job (a running one is cancelled by killing its run, through the
+     * guarded statements).
+     *
+     * @throws IllegalJobTransitionException unless the job is queued
+     */
+    public void cancel(String reason, OffsetDateTime now) {
+        if (status != JobStatus.QUEUED) {
+            throw new IllegalJobTransitionException(idOrNone(), status, JobStatus.CANCELLED);
+        }
+        status.checkMoveTo(JobStatus.CANCELLED, idOrNone());
+        status = JobStatus.CANCELLED;
+        finishedAt = now;
+        error = reason;
+        updatedAt = now;
+    }
+
+    private long idOrNone() {
+        return id == null ? -1 : id;
     }
 
     /** True if any run-ownership column is set. */
@@ -138,7 +167,7 @@ public class Job {
         return runId != null || pid != null || startedAt != null || claimedBy != null;
     }
 
-    /** Clears every run-ownership column. Package-private: only the listener and transitions use it. */
+    /** Clears every run-ownership column. Package-private: only the listener uses it. */
     void releaseRunOwnership() {
         runId = null;
         pid = null;

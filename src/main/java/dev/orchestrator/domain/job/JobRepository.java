@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /** Entity-managed access to jobs and their runs (the hot transitions live in the queue's SQL). */
 public interface JobRepository {
@@ -35,4 +36,12 @@ public interface JobRepository {
 
     /** Running jobs, oldest claim first. */
     List<Job> running();
+
+    /**
+     * Loads the job under a row lock ({@code SELECT ... FOR UPDATE}, which serialises with the
+     * queue's guarded statements), applies {@code change} to the entity and writes it, in one
+     * transaction; the entity listeners run on the write. Empty if there is no such job;
+     * {@code change} returns a non-null answer.
+     */
+    <T> Optional<T> changeLocked(long id, Function<Job, T> change);
 }

@@ -13,10 +13,6 @@ public record NewJob(String agent, RepoName repo, String payloadJson, int priori
     public static final int MAX_MAX_ATTEMPTS = 100;
     public static final int MAX_DEPENDENCIES = 100;
 
-    public NewJob(String agent, RepoName repo, String payloadJson, int priority, int maxAttempts) {
-        this(agent, repo, payloadJson, priority, maxAttempts, java.util.List.of());
-    }
-
     public NewJob {
         dependsOn = java.util.List.copyOf(new java.util.TreeSet<>(dependsOn));
         Objects.requireNonNull(agent, "agent");

@@ -14,8 +14,4 @@ public record NodeIdentity(String id, String host, String bootId, long jvmPid, j
         Objects.requireNonNull(bootId, "bootId");
     }
 
-    /** Without start ticks (a node row written before they were recorded). */
-    public NodeIdentity(String id, String host, String bootId, long jvmPid, java.time.Instant jvmStartedAt) {
-        this(id, host, bootId, jvmPid, jvmStartedAt, null);
-    }
 }

@@ -19,22 +19,20 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The queue's guarded SQL on real PostgreSQL: claims, fences, finishes, recovery, constraints. */
-class JobStoreTest {
+class QueueStoresTest {
     private QueueFixture f;
-    private JobStore store;
 
     @BeforeEach
     void setUp() {
         f = new QueueFixture();
-        store = f.store;
     }
 
     private ClaimedJob claim() {
-        return store.claimNext(f.node.id(), f.clock.instant(), 10).orElseThrow();
+        return f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(10)).orElseThrow();
     }
 
     private RunStart attach(ClaimedJob job) {
-        return store.attachRun(job, f.node, f.clock.instant(), id -> Path.of("/tmp/orch-test-runs", "" + id))
+        return f.claims.attachRun(job, f.node, f.clock.instant(), id -> Path.of("/tmp/orch-test-runs", "" + id, "output.log"))
                 .orElseThrow();
     }
 
@@ -63,7 +61,7 @@ class JobStoreTest {
         long backedOff = f.job().priority(10).availableAt(f.clock.instant().plusSeconds(30)).insert();
 
         assertThat(List.of(claim().id(), claim().id(), claim().id())).containsExactly(urgent, old, later);
-        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 10)).isEmpty();
+        assertThat(f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(10))).isEmpty();
 
         f.clock.tick(Duration.ofSeconds(30));
         assertThat(claim().id()).isEqualTo(backedOff);
@@ -74,14 +72,14 @@ class JobStoreTest {
         for (int i = 0; i < 3; i++) {
             f.job().insert();
         }
-        ClaimedJob a = store.claimNext(f.node.id(), f.clock.instant(), 2).orElseThrow();
-        store.claimNext(f.node.id(), f.clock.instant(), 2).orElseThrow();
+        ClaimedJob a = f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(2)).orElseThrow();
+        f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(2)).orElseThrow();
 
-        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 2)).isEmpty();
+        assertThat(f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(2))).isEmpty();
 
         RunStart run = attach(a);
-        store.finishDone(a.id(), run.runId(), 0, f.clock.instant());
-        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 2)).isPresent();
+        f.finishes.finishDone(a.id(), run.runId(), 0, f.clock.instant());
+        assertThat(f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(2))).isPresent();
     }
 
     @Test
@@ -103,11 +101,11 @@ class JobStoreTest {
         f.job().insert();
         ClaimedJob stale = claim();
         // the claim is reaped (spawn grace expired) and claimed again later
-        assertThat(store.reapToQueued(stale.id(), null, "spawn grace expired", f.clock.instant())).isTrue();
+        assertThat(TestStatements.reapToQueued(f.ds, stale.id(), null, "spawn grace expired", f.clock.instant())).isTrue();
         f.clock.tick(Duration.ofSeconds(61));
         ClaimedJob fresh = claim();
 
-        assertThat(store.attachRun(stale, f.node, f.clock.instant(), id -> Path.of("/tmp", "" + id))).isEmpty();
+        assertThat(f.claims.attachRun(stale, f.node, f.clock.instant(), id -> Path.of("/tmp", "" + id, "output.log"))).isEmpty();
         assertThat(TestJobs.count(f.ds, "SELECT count(*) FROM agent_runs")).isZero();
         RunStart run = attach(fresh);
         assertThat(run.attempt()).isEqualTo(1);
@@ -131,14 +129,14 @@ class JobStoreTest {
     @Test
     void a_stopped_node_claims_nothing() {
         long id = f.job().insert();
-        store.registerNode(f.node, f.clock.instant());
+        f.nodes.registerNode(f.node, f.clock.instant());
         f.db.execute("UPDATE nodes SET stopped_at = now() WHERE id = '" + f.node.id() + "'"); // fenced
 
-        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 10)).isEmpty();
+        assertThat(f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(10))).isEmpty();
         assertThat(TestJobs.row(f.ds, id).get("status")).isEqualTo("queued");
 
         f.db.execute("UPDATE nodes SET stopped_at = NULL WHERE id = '" + f.node.id() + "'"); // rejoined
-        assertThat(store.claimNext(f.node.id(), f.clock.instant(), 10)).isPresent();
+        assertThat(f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(10))).isPresent();
     }
 
     @Test
@@ -147,19 +145,19 @@ class JobStoreTest {
         ClaimedJob slow = claim();
         RunStart run = attach(slow);
         // the start was only slow: its pid lands before the reaper's statement
-        store.stampProcess(slow.id(), run.runId(), 4242, f.clock.instant(), null, f.clock.instant());
+        f.claims.stampProcess(slow.id(), run.runId(), 4242, f.clock.instant(), null, f.clock.instant());
 
-        assertThat(store.reapUnstartedToQueued(slow.id(), run.runId(), "spawn grace expired", f.clock.instant()))
+        assertThat(f.finishes.reapUnstartedToQueued(slow.id(), run.runId(), "spawn grace expired", f.clock.instant()))
                 .isFalse();
-        assertThat(store.reapUnstartedToQueued(slow.id(), null, "spawn grace expired", f.clock.instant())).isFalse();
+        assertThat(f.finishes.reapUnstartedToQueued(slow.id(), null, "spawn grace expired", f.clock.instant())).isFalse();
         Map<String, Object> r = TestJobs.row(f.ds, slow.id());
         assertThat(r.get("status")).isEqualTo("running");
         assertThat(r.get("pid")).isEqualTo(4242L);
 
         f.job().insert();
         ClaimedJob stuck = claim();
-        assertThat(store.reapUnstartedToQueued(stuck.id(), 999L, "wrong run", f.clock.instant())).isFalse();
-        assertThat(store.reapUnstartedToQueued(stuck.id(), null, "spawn grace expired", f.clock.instant())).isTrue();
+        assertThat(f.finishes.reapUnstartedToQueued(stuck.id(), 999L, "wrong run", f.clock.instant())).isFalse();
+        assertThat(f.finishes.reapUnstartedToQueued(stuck.id(), null, "spawn grace expired", f.clock.instant())).isTrue();
         assertThat(TestJobs.row(f.ds, stuck.id()).get("status")).isEqualTo("queued");
     }
 
@@ -175,11 +173,11 @@ class JobStoreTest {
         f.db.execute("INSERT INTO job_dependencies VALUES (" + dependant + ", " + dependency + ")");
 
         // the cancelled dependant may still be retried: its failed dependency must then cancel it again
-        assertThat(store.pruneFinished(now.minus(Duration.ofDays(14)), 100)).isEmpty();
+        assertThat(f.control.pruneFinished(now.minus(Duration.ofDays(14)), 100)).isEmpty();
 
         Instant later = now.plus(Duration.ofDays(1));
-        assertThat(store.pruneFinished(later, 100)).containsExactly(dependant);
-        assertThat(store.pruneFinished(later, 100)).containsExactly(dependency);
+        assertThat(f.control.pruneFinished(later, 100)).containsExactly(dependant);
+        assertThat(f.control.pruneFinished(later, 100)).containsExactly(dependency);
     }
 
     @Test
@@ -187,19 +185,19 @@ class JobStoreTest {
         f.job().insert();
         ClaimedJob first = claim();
         RunStart oldRun = attach(first);
-        store.stampProcess(first.id(), oldRun.runId(), 4242, f.clock.instant(), null, f.clock.instant());
-        assertThat(store.reapToQueued(first.id(), oldRun.runId(), "process gone", f.clock.instant())).isTrue();
+        f.claims.stampProcess(first.id(), oldRun.runId(), 4242, f.clock.instant(), null, f.clock.instant());
+        assertThat(TestStatements.reapToQueued(f.ds, first.id(), oldRun.runId(), "process gone", f.clock.instant())).isTrue();
         f.clock.tick(Duration.ofSeconds(1));
         ClaimedJob second = claim();
         RunStart newRun = attach(second);
         assertThat(newRun.attempt()).isEqualTo(2);
 
-        assertThat(store.finishDone(first.id(), oldRun.runId(), 0, f.clock.instant())).isEqualTo(Ownership.LOST);
-        assertThat(store.finishFailedAttempt(first.id(), oldRun.runId(), 1, false, "late", f.clock.instant(),
+        assertThat(f.finishes.finishDone(first.id(), oldRun.runId(), 0, f.clock.instant())).isEqualTo(Ownership.LOST);
+        assertThat(f.finishes.finishFailedAttempt(first.id(), oldRun.runId(), 1, false, "late", f.clock.instant(),
                 f.clock.instant())).isEmpty();
-        assertThat(store.requeueTransient(first.id(), oldRun.runId(), 75, "late", f.clock.instant(),
+        assertThat(f.finishes.requeueTransient(first.id(), oldRun.runId(), 75, "late", f.clock.instant(),
                 f.clock.instant())).isEqualTo(Ownership.LOST);
-        assertThat(store.stampProcess(first.id(), oldRun.runId(), 1, f.clock.instant(), null, f.clock.instant()))
+        assertThat(f.claims.stampProcess(first.id(), oldRun.runId(), 1, f.clock.instant(), null, f.clock.instant()))
                 .isEqualTo(Ownership.LOST);
 
         Map<String, Object> r = TestJobs.row(f.ds, first.id());
@@ -215,9 +213,9 @@ class JobStoreTest {
         f.job().maxAttempts(1).insert();
         ClaimedJob c = claim();
         RunStart run = attach(c);
-        store.stampProcess(c.id(), run.runId(), 99, f.clock.instant(), null, f.clock.instant());
+        f.claims.stampProcess(c.id(), run.runId(), 99, f.clock.instant(), null, f.clock.instant());
 
-        Optional<JobStatus> next = store.finishFailedAttempt(c.id(), run.runId(), 3, false, "exit code 3",
+        Optional<JobStatus> next = f.finishes.finishFailedAttempt(c.id(), run.runId(), 3, false, "exit code 3",
                 f.clock.instant(), f.clock.instant());
 
         assertThat(next).contains(JobStatus.FAILED);
@@ -239,7 +237,7 @@ class JobStoreTest {
         ClaimedJob c = claim();
         RunStart run = attach(c);
         Instant processStart = Instant.parse("2026-06-17T09:59:59.120Z");
-        assertThat(store.stampProcess(c.id(), run.runId(), 4321, processStart, null, f.clock.instant()).owned()).isTrue();
+        assertThat(f.claims.stampProcess(c.id(), run.runId(), 4321, processStart, null, f.clock.instant()).owned()).isTrue();
 
         Map<String, Object> r = TestJobs.run(f.ds, run.runId());
         assertThat(r.get("node_id")).isEqualTo(f.node.id());
@@ -255,7 +253,7 @@ class JobStoreTest {
     void status_counts_name_every_status() {
         f.job().insert();
         f.job().status("done").finishedAt(f.clock.instant()).insert();
-        Map<JobStatus, Long> counts = store.statusCounts();
+        Map<JobStatus, Long> counts = f.control.statusCounts();
         assertThat(counts).containsEntry(JobStatus.QUEUED, 1L).containsEntry(JobStatus.DONE, 1L)
                 .containsEntry(JobStatus.RUNNING, 0L).containsEntry(JobStatus.FAILED, 0L)
                 .containsEntry(JobStatus.CANCELLED, 0L);
@@ -266,6 +264,6 @@ class JobStoreTest {
         f.job().insert();
         f.job().availableAt(f.clock.instant().plusSeconds(90)).insert();
         f.job().availableAt(f.clock.instant().plusSeconds(30)).insert();
-        assertThat(store.nextAvailableAt(f.clock.instant())).contains(f.clock.instant().plusSeconds(30));
+        assertThat(f.claims.nextAvailableAt(f.clock.instant())).contains(f.clock.instant().plusSeconds(30));
     }
 }

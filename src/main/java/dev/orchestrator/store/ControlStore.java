@@ -1,0 +1,147 @@
+package dev.orchestrator.store;
+
+import dev.orchestrator.domain.job.JobStatus;
+import dev.orchestrator.domain.job.Ownership;
+import dev.orchestrator.store.Sql.Params;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Operators' control that the guarded statements carry out (cancel requests for running jobs,
+ * cancelling queued jobs that can never run, pauses), retention's deletes, and the counts and
+ * status look-ups of the overview. The operator transitions of jobs that are not running (retry,
+ * cancel of a queued job) are entity methods, written through JPA ({@link JpaJobRepository}).
+ */
+public class ControlStore {
+    /** Asks the node running the job to cancel it. */
+    static final Sql REQUEST_CANCEL = Sql.of("""
+            UPDATE jobs SET cancel_requested = true, updated_at = :now WHERE id = :id AND status = 'running'
+            """);
+
+    /** A cancel request that met a requeue: the job is cancelled instead of claimed again. */
+    static final Sql CANCEL_REQUESTED_QUEUED = Sql.of("""
+            UPDATE jobs SET status = 'cancelled', finished_at = :now, error = :error, updated_at = :now
+             WHERE status = 'queued' AND cancel_requested
+            RETURNING id
+            """);
+
+    /**
+     * Queued jobs with a dependency that failed or was cancelled can never run: cancel them, naming
+     * the dependency. Repeated until nothing changes, so whole chains are cancelled.
+     */
+    static final Sql CANCEL_DEPENDANTS_OF_DEAD = Sql.of("""
+            WITH dead AS (
+                SELECT DISTINCT ON (q.id) q.id, dj.id AS dependency, dj.status AS dependency_status
+                  FROM jobs q
+                  JOIN job_dependencies d ON d.job_id = q.id
+                  JOIN jobs dj ON dj.id = d.depends_on
+                 WHERE q.status = 'queued' AND dj.status IN ('failed', 'cancelled')
+                 ORDER BY q.id, dj.id)
+            UPDATE jobs j SET status = 'cancelled', finished_at = :now, updated_at = :now,
+                   error = 'dependency ' || dead.dependency || ' ended ' || dead.dependency_status
+              FROM dead
+             WHERE j.id = dead.id AND j.status = 'queued'
+            RETURNING j.id
+            """);
+
+    static final Sql PAUSE = Sql.of("""
+            INSERT INTO claim_pauses (scope, paused_at) VALUES (:scope, :now) ON CONFLICT (scope) DO NOTHING
+            """);
+
+    static final Sql RESUME = Sql.of("DELETE FROM claim_pauses WHERE scope = :scope");
+
+    static final Sql PAUSES = Sql.of("SELECT scope FROM claim_pauses ORDER BY scope");
+
+    /**
+     * One batch of finished jobs older than the cutoff (their runs and dependency rows cascade). A
+     * job stays while any job depends on it, whatever that job's state: a finished dependant can be
+     * retried, and must then meet its dependency again (dependants go first, their dependencies on
+     * a later pass). The outer WHERE repeats the row conditions because PostgreSQL re-checks only
+     * those, not the subquery, on a row that a concurrent retry changed while the DELETE waited.
+     */
+    static final Sql PRUNE_FINISHED = Sql.of("""
+            DELETE FROM jobs WHERE id IN (
+                SELECT id FROM jobs
+                 WHERE finished_at < :cutoff AND status IN ('done', 'failed', 'cancelled')
+                   AND NOT EXISTS (SELECT 1 FROM job_dependencies d WHERE d.depends_on = jobs.id)
+                 ORDER BY finished_at
+                 LIMIT :batch)
+              AND finished_at < :cutoff AND status IN ('done', 'failed', 'cancelled')
+            RETURNING id
+            """);
+
+    static final Sql STATUS_COUNTS = Sql.of("SELECT status, count(*) AS jobs FROM jobs GROUP BY status");
+
+    static final Sql STATUS_OF = Sql.of("SELECT status FROM jobs WHERE id = :id");
+
+    private final Transactions tx;
+
+    public ControlStore(DataSource dataSource) {
+        this.tx = new Transactions(dataSource);
+    }
+
+    /** Flags a running job for cancellation by the node that runs it; false if it was not running. */
+    public boolean requestCancel(long jobId, Instant now) {
+        return tx.inTransaction(c -> Ownership.fromRowCount(
+                REQUEST_CANCEL.update(c, Params.of("now", now, "id", jobId))).owned());
+    }
+
+    /**
+     * Cancels queued jobs that can never run: a cancel request met a requeue (ended with
+     * {@code cancelReason}), or a dependency failed or was cancelled (repeated until whole chains are
+     * done). Returns the ids cancelled.
+     */
+    public List<Long> cancelDoomedQueued(String cancelReason, Instant now) {
+        return tx.inTransaction(c -> {
+            List<Long> cancelled = new ArrayList<>(CANCEL_REQUESTED_QUEUED.list(c,
+                    Params.of("now", now, "error", cancelReason), rs -> rs.getLong("id")));
+            List<Long> round;
+            do {
+                round = CANCEL_DEPENDANTS_OF_DEAD.list(c, Params.of("now", now), rs -> rs.getLong("id"));
+                cancelled.addAll(round);
+            } while (!round.isEmpty());
+            return cancelled;
+        });
+    }
+
+    /** Pauses claiming for {@code scope} ('*' or 'repo:NAME'); idempotent. */
+    public void pause(String scope, Instant now) {
+        tx.inTransaction(c -> PAUSE.update(c, Params.of("scope", scope, "now", now)));
+    }
+
+    public void resume(String scope) {
+        tx.inTransaction(c -> RESUME.update(c, Params.of("scope", scope)));
+    }
+
+    public List<String> pauses() {
+        return tx.inTransaction(c -> PAUSES.list(c, Params.of(), rs -> rs.getString("scope")));
+    }
+
+    /** Deletes up to {@code batch} finished jobs older than {@code cutoff}; returns their ids. */
+    public List<Long> pruneFinished(Instant cutoff, int batch) {
+        return tx.inTransaction(c -> PRUNE_FINISHED.list(c, Params.of("cutoff", cutoff, "batch", batch),
+                rs -> rs.getLong("id")));
+    }
+
+    /** Job counts by status, every status present (0 when none). */
+    public Map<JobStatus, Long> statusCounts() {
+        Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
+        for (JobStatus s : JobStatus.values()) {
+            counts.put(s, 0L);
+        }
+        tx.inTransaction(c -> STATUS_COUNTS.list(c, Params.of(),
+                rs -> counts.put(JobStatus.fromDb(rs.getString("status")), rs.getLong("jobs"))));
+        return counts;
+    }
+
+    /** The job's status, or empty if there is no such job. */
+    public Optional<JobStatus> statusOf(long jobId) {
+        return tx.inTransaction(c -> STATUS_OF.first(c, Params.of("id", jobId),
+                rs -> JobStatus.fromDb(rs.getString("status"))));
+    }
+}

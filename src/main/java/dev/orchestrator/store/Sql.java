@@ -1,0 +1,164 @@
+package dev.orchestrator.store;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One SQL statement with named parameters ({@code :run_id}), compiled once to JDBC's positional
+ * form. A name may appear several times ({@code finished_at = :now, updated_at = :now}); binding
+ * checks that every name is given and nothing else, so a statement and its binder cannot drift
+ * apart. Two fragments that every store repeats are written once and spliced in by name:
+ * <ul>
+ * <li>{@code {ownership_cleared}}: the run-ownership columns set NULL, for every statement that
+ *     returns a job to queued;</li>
+ * <li>{@code {running_run}}: the guard of every write about a running job that has a run.</li>
+ * </ul>
+ */
+final class Sql {
+    static final String OWNERSHIP_CLEARED = "run_id = NULL, pid = NULL, started_at = NULL, claimed_by = NULL";
+    static final String RUNNING_RUN = "id = :id AND status = 'running' AND run_id = :run_id";
+
+    private static final Pattern PARAM = Pattern.compile("'[^']*'|(?<!:):([a-z][a-z0-9_]*)");
+
+    private final String text;
+    private final String jdbc;
+    private final List<String> names;
+
+    private Sql(String text) {
+        this.text = text.replace("{ownership_cleared}", OWNERSHIP_CLEARED).replace("{running_run}", RUNNING_RUN);
+        List<String> found = new ArrayList<>();
+        StringBuilder out = new StringBuilder();
+        Matcher m = PARAM.matcher(this.text);
+        while (m.find()) {
+            if (m.group(1) == null) {
+                m.appendReplacement(out, Matcher.quoteReplacement(m.group())); // a string literal: untouched
+            } else {
+                found.add(m.group(1));
+                m.appendReplacement(out, "?");
+            }
+        }
+        m.appendTail(out);
+        this.jdbc = out.toString();
+        this.names = List.copyOf(found);
+    }
+
+    static Sql of(String text) {
+        return new Sql(text);
+    }
+
+    /** The statement as written, fragments spliced in (for docs and error messages). */
+    String text() {
+        return text;
+    }
+
+    /** The values of a statement's named parameters. */
+    static final class Params {
+        private final Map<String, Object> values = new LinkedHashMap<>();
+
+        private Params() {
+        }
+
+        /** {@code name, value, name, value, ...}; an {@link Instant} is bound as timestamptz. */
+        static Params of(Object... namesAndValues) {
+            if (namesAndValues.length % 2 != 0) {
+                throw new IllegalArgumentException("parameters come in name, value pairs");
+            }
+            Params p = new Params();
+            for (int i = 0; i < namesAndValues.length; i += 2) {
+                p.values.put((String) namesAndValues[i], namesAndValues[i + 1]);
+            }
+            return p;
+        }
+    }
+
+    /** A {@code text[]} parameter. */
+    record TextArray(Collection<String> values) {
+    }
+
+    @FunctionalInterface
+    interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    PreparedStatement prepare(Connection c, Params params) throws SQLException {
+        if (!params.values.keySet().equals(new java.util.HashSet<>(names))) {
+            throw new IllegalArgumentException("statement takes " + new java.util.TreeSet<>(names) + " but was given "
+                    + new java.util.TreeSet<>(params.values.keySet()) + ": " + text);
+        }
+        PreparedStatement ps = c.prepareStatement(jdbc);
+        try {
+            for (int i = 0; i < names.size(); i++) {
+                bind(c, ps, i + 1, params.values.get(names.get(i)));
+            }
+            return ps;
+        } catch (SQLException | RuntimeException e) {
+            ps.close();
+            throw e;
+        }
+    }
+
+    private static void bind(Connection c, PreparedStatement ps, int index, Object value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.NULL);
+        } else if (value instanceof Instant i) {
+            ps.setObject(index, OffsetDateTime.ofInstant(i, ZoneOffset.UTC));
+        } else if (value instanceof TextArray a) {
+            Array array = c.createArrayOf("text", a.values().toArray());
+            ps.setArray(index, array);
+        } else {
+            ps.setObject(index, value);
+        }
+    }
+
+    /** Runs an UPDATE, INSERT or DELETE; the row count. */
+    int update(Connection c, Params params) throws SQLException {
+        try (PreparedStatement ps = prepare(c, params)) {
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Runs a query (or a statement with RETURNING); every row, mapped. */
+    <T> List<T> list(Connection c, Params params, RowMapper<T> mapper) throws SQLException {
+        try (PreparedStatement ps = prepare(c, params); ResultSet rs = ps.executeQuery()) {
+            List<T> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(mapper.map(rs));
+            }
+            return out;
+        }
+    }
+
+    /** The first row, if any. */
+    <T> Optional<T> first(Connection c, Params params, RowMapper<T> mapper) throws SQLException {
+        try (PreparedStatement ps = prepare(c, params); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.ofNullable(mapper.map(rs)) : Optional.empty();
+        }
+    }
+
+    // ---------------------------------------------------------------- reading columns by name
+
+    static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    static Long nullableLong(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+}

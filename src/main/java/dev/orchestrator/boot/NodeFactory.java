@@ -41,7 +41,6 @@ public final class NodeFactory {
                 new NodeSettings.ReaperSwitches(config.reaperEnabled(), config.impossibleQueuedSanitizeEnabled(),
                         config.livenessCheckEnabled(), config.leaseReclaimEnabled(), config.timeoutBackstopEnabled(),
                         config.spawnGrace()),
-                config.nodeHeartbeat(),
                 config.nodeLease());
     }
 

@@ -13,7 +13,7 @@ import java.time.Duration;
  */
 public record NodeSettings(ClaimPolicy claims, Duration dispatchPollInterval, RetryRules retry, Duration killGrace,
                            Path reposDir, Path runsDir, Duration retention, ReaperSwitches reaper,
-                           Duration heartbeat, Duration lease) {
+                           Duration lease) {
 
     /** The reaper's switches and its spawn grace. */
     public record ReaperSwitches(boolean enabled, boolean sanitize, boolean liveness, boolean leaseReclaim,

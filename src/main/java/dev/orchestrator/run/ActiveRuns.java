@@ -46,16 +46,16 @@ public final class ActiveRuns {
         return Optional.ofNullable(byJob.get(jobId));
     }
 
-    public boolean isWatching(long jobId, Long runId) {
+    boolean isWatching(long jobId, Long runId) {
         ActiveRun r = byJob.get(jobId);
         return r != null && (runId == null || r.runId() == runId);
     }
 
-    public List<ActiveRun> snapshot() {
+    List<ActiveRun> snapshot() {
         return List.copyOf(byJob.values());
     }
 
-    public int size() {
+    int size() {
         return byJob.size();
     }
 }

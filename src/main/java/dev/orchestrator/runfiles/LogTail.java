@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /** The end of a run's log: its last lines, for error messages, transient patterns and the API. */
 public final class LogTail {
@@ -13,39 +16,44 @@ public final class LogTail {
     private LogTail() {
     }
 
+    /** At most {@code maxBytes} from the end of a file, and whether that cut its first line. */
+    private record End(String text, boolean cut) {
+        static End of(Path log, int maxBytes) throws IOException {
+            try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+                long len = f.length();
+                long from = Math.max(0, len - maxBytes);
+                byte[] buf = new byte[(int) (len - from)];
+                f.seek(from);
+                f.readFully(buf);
+                return new End(new String(buf, StandardCharsets.UTF_8), from > 0);
+            }
+        }
+    }
+
     /**
      * The last {@code n} lines of {@code log} (fewer if the file is shorter), reading at most
      * {@code maxBytes} from its end. Empty if the file does not exist.
      */
-    public static java.util.List<String> lastLines(Path log, int n, int maxBytes) {
-        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-            long len = f.length();
-            long from = Math.max(0, len - maxBytes);
-            byte[] buf = new byte[(int) (len - from)];
-            f.seek(from);
-            f.readFully(buf);
-            java.util.List<String> lines = new java.util.ArrayList<>(
-                    java.util.Arrays.asList(new String(buf, StandardCharsets.UTF_8).split("\n", -1)));
-            if (from > 0 && !lines.isEmpty()) {
+    public static List<String> lastLines(Path log, int n, int maxBytes) {
+        try {
+            End end = End.of(log, maxBytes);
+            List<String> lines = new ArrayList<>(Arrays.asList(end.text().split("\n", -1)));
+            if (end.cut() && !lines.isEmpty()) {
                 lines.remove(0); // a partial first line
             }
             if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
                 lines.remove(lines.size() - 1);
             }
-            return java.util.List.copyOf(lines.subList(Math.max(0, lines.size() - n), lines.size()));
+            return List.copyOf(lines.subList(Math.max(0, lines.size() - n), lines.size()));
         } catch (IOException e) {
-            return java.util.List.of();
+            return List.of();
         }
     }
 
+    /** The last line with text (at most 300 characters), or "" if there is none. */
     public static String lastLine(Path log) {
-        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
-            long len = f.length();
-            long from = Math.max(0, len - WINDOW);
-            byte[] buf = new byte[(int) (len - from)];
-            f.seek(from);
-            f.readFully(buf);
-            String[] lines = new String(buf, StandardCharsets.UTF_8).split("\n");
+        try {
+            String[] lines = End.of(log, WINDOW).text().split("\n");
             for (int i = lines.length - 1; i >= 0; i--) {
                 String line = lines[i].strip();
                 if (!line.isEmpty()) {

@@ -10,7 +10,4 @@ public class QueueStoreException extends RuntimeException {
         super("queue database error: " + cause.getMessage() + " (SQLState " + cause.getSQLState() + ")", cause);
     }
 
-    public QueueStoreException(String message) {
-        super(message);
-    }
 }

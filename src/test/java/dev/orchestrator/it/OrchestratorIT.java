@@ -14,6 +14,7 @@ import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.NewJob;
 import dev.orchestrator.domain.job.UnknownDependencyException;
+import dev.orchestrator.service.JobControl;
 import dev.orchestrator.testing.Processes;
 import jakarta.annotation.Resource;
 import jakarta.inject.Inject;
@@ -75,6 +76,9 @@ class OrchestratorIT {
 
     @Inject
     JobRepository jobRepository;
+
+    @Inject
+    JobControl control;
 
     @Resource(lookup = "java:app/jdbc/orchestrator")
     DataSource queueDataSource;
@@ -166,6 +170,42 @@ class OrchestratorIT {
         } finally {
             try (Connection c = queueDataSource.getConnection(); Statement s = c.createStatement()) {
                 s.execute("DELETE FROM jobs WHERE id = " + id);
+            }
+        }
+    }
+
+    @Test
+    void a_retry_in_the_container_releases_the_finished_runs_ownership_through_the_entity_listener()
+            throws Exception {
+        long id;
+        try (Connection c = queueDataSource.getConnection(); Statement s = c.createStatement()) {
+            // held by a pause so that the live node does not claim it once it is queued again
+            s.execute("INSERT INTO claim_pauses (scope, paused_at) VALUES ('repo:retry-hook', now())");
+            s.execute("INSERT INTO jobs (agent, repo, status, run_id, pid, started_at, claimed_by, finished_at, "
+                    + "attempts, max_attempts, available_at, created_at, updated_at) VALUES ('echo', 'retry-hook', "
+                    + "'failed', 761, 43, now(), 'gone-node', now(), 1, 1, now(), now(), now())");
+            try (ResultSet rs = s.executeQuery("SELECT max(id) FROM jobs")) {
+                rs.next();
+                id = rs.getLong(1);
+            }
+        }
+        try {
+            assertEquals(new JobControl.Answer(JobControl.Result.DONE, JobStatus.QUEUED), control.retry(id));
+            try (Connection c = queueDataSource.getConnection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT status, run_id, pid, started_at, claimed_by, attempts "
+                         + "FROM jobs WHERE id = " + id)) {
+                assertTrue(rs.next());
+                assertEquals("queued", rs.getString("status"));
+                assertNull(rs.getObject("run_id"), "run_id");
+                assertNull(rs.getObject("pid"), "pid");
+                assertNull(rs.getObject("started_at"), "started_at");
+                assertNull(rs.getObject("claimed_by"), "claimed_by");
+                assertEquals(0, rs.getInt("attempts"));
+            }
+        } finally {
+            try (Connection c = queueDataSource.getConnection(); Statement s = c.createStatement()) {
+                s.execute("DELETE FROM jobs WHERE id = " + id);
+                s.execute("DELETE FROM claim_pauses WHERE scope = 'repo:retry-hook'");
             }
         }
     }

@@ -1,49 +1,44 @@
 package dev.orchestrator.node;
 
+import dev.orchestrator.testing.JobRow;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.orchestrator.store.NodeStore;
 import dev.orchestrator.testing.NodeHarness;
+import dev.orchestrator.testing.NodeHarnessExtension;
 import dev.orchestrator.testing.Processes;
 import dev.orchestrator.testing.SwitchableDataSource;
 import dev.orchestrator.testing.TestJobs;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Heartbeats and self-fencing: a node never keeps running jobs that other nodes may take back. */
 class NodeLeaseTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final NodeHarnessExtension nodes = NodeHarnessExtension.withDefaults(b -> b.killGraceSeconds(2));
 
     private NodeHarness h;
 
     @BeforeEach
     void setUp() {
-        h = new NodeHarness(tmp);
-        h.settings.put("ORCH_KILL_GRACE_SECONDS", "2");
+        h = nodes.harness();
     }
 
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
 
-    private Map<String, Object> job(long id) {
+    private JobRow job(long id) {
         return h.job(id);
     }
 
     private long startWaitingJob() {
         long id = h.f.job().agent("wait").repo("w").insert();
-        assertThat(h.node.dispatcher().drain()).isEqualTo(1);
+        assertThat(h.node().dispatcher().drain()).isEqualTo(1);
         return id;
     }
 
@@ -52,41 +47,41 @@ class NodeLeaseTest {
         h.start("n1");
         h.f.db.execute("UPDATE nodes SET heartbeat_at = now() - interval '1 hour' WHERE id = 'n1'");
 
-        h.node.lease().heartbeat();
+        h.node().lease().heartbeat();
 
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM nodes WHERE id = 'n1' "
                 + "AND heartbeat_at > now() - interval '1 minute'")).isEqualTo(1);
-        assertThat(h.node.lease().isFenced()).isFalse();
+        assertThat(h.node().lease().isFenced()).isFalse();
     }
 
     @Test
     void a_node_found_fenced_kills_its_agents_then_rejoins() {
         h.start("n1");
         long id = startWaitingJob();
-        long pid = (Long) job(id).get("pid");
+        long pid = job(id).pid();
         h.f.db.execute("UPDATE nodes SET stopped_at = now() WHERE id = 'n1'"); // another node fenced us
 
-        h.node.lease().heartbeat();
+        h.node().lease().heartbeat();
 
         await().atMost(WAIT).until(() -> Processes.gone(pid));
-        await().atMost(WAIT).until(() -> !"running".equals(job(id).get("status")));
-        assertThat((String) job(id).get("error")).contains("node fenced");
+        await().atMost(WAIT).until(() -> !"running".equals(job(id).status()));
+        assertThat(job(id).error()).contains("node fenced");
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM nodes WHERE id = 'n1' AND stopped_at IS NULL"))
                 .as("rejoined").isEqualTo(1);
-        assertThat(h.node.dispatcher().isPaused()).isFalse();
-        assertThat(h.node.lease().status().fencedTotal()).isEqualTo(1);
+        assertThat(h.node().dispatcher().isPaused()).isFalse();
+        assertThat(h.node().lease().status().fencedTotal()).isEqualTo(1);
     }
 
     @Test
     void a_node_that_cannot_heartbeat_for_half_its_lease_stops_claiming_and_kills_its_agents() {
-        h.settings.put("ORCH_MAX_CONCURRENCY", "2"); // the killed job is requeued and waits again: leave a slot
+        h.configure(b -> b.setting("ORCH_MAX_CONCURRENCY", "2")); // the killed job is requeued and waits again: leave a slot
         h.start("n1");
         long id = startWaitingJob();
-        long pid = (Long) job(id).get("pid");
+        long pid = job(id).pid();
         SwitchableDataSource db = new SwitchableDataSource(h.f.ds);
         AtomicLong nanos = new AtomicLong();
-        NodeLease lease = new NodeLease(h.node.context(), new NodeStore(db), h.node.dispatcher(),
-                h.node.termination(), Duration.ofSeconds(30), nanos::get);
+        NodeLease lease = new NodeLease(h.node().context(), new NodeStore(db), h.node().dispatcher(),
+                h.node().termination(), Duration.ofSeconds(30), nanos::get);
         db.down(true);
 
         nanos.set(Duration.ofSeconds(14).toNanos());
@@ -97,18 +92,18 @@ class NodeLeaseTest {
         nanos.set(Duration.ofSeconds(16).toNanos());
         lease.heartbeat();
         assertThat(lease.isFenced()).isTrue();
-        assertThat(h.node.dispatcher().isPaused()).isTrue();
+        assertThat(h.node().dispatcher().isPaused()).isTrue();
         await().atMost(WAIT).until(() -> Processes.gone(pid));
         long queued = h.f.job().agent("ok").insert();
-        assertThat(h.node.dispatcher().drain()).as("no claims while fenced").isZero();
+        assertThat(h.node().dispatcher().drain()).as("no claims while fenced").isZero();
 
         db.down(false);
         lease.heartbeat();
         assertThat(lease.isFenced()).isFalse();
-        assertThat(h.node.dispatcher().isPaused()).isFalse();
+        assertThat(h.node().dispatcher().isPaused()).isFalse();
         await().atMost(WAIT).until(() -> {
-            h.node.dispatcher().drain();
-            return "done".equals(job(queued).get("status"));
+            h.node().dispatcher().drain();
+            return "done".equals(job(queued).status());
         });
     }
 }

@@ -1,5 +1,8 @@
 package dev.orchestrator.node;
 
+import dev.orchestrator.testing.JobRow;
+import dev.orchestrator.testing.RunRow;
+
 import dev.orchestrator.reaper.Reaper;
 import dev.orchestrator.run.QueueEvent;
 
@@ -7,6 +10,7 @@ import dev.orchestrator.domain.job.Ownership;
 import dev.orchestrator.store.ClaimStore;
 import dev.orchestrator.store.QueueStores;
 import dev.orchestrator.testing.NodeHarness;
+import dev.orchestrator.testing.NodeHarnessExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -18,45 +22,39 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The dispatcher, launcher and completion together, with real processes on real PostgreSQL. */
 class OrchestratorNodeTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final NodeHarnessExtension nodes = NodeHarnessExtension.withDefaults(b -> { });
 
     private NodeHarness h;
 
     @BeforeEach
     void setUp() {
-        h = new NodeHarness(tmp);
+        h = nodes.harness();
     }
 
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
 
-    private Map<String, Object> job(long id) {
+    private JobRow job(long id) {
         return h.job(id);
     }
 
     private void awaitStatus(long id, String status) {
-        await().atMost(WAIT).until(() -> status.equals(job(id).get("status")));
+        await().atMost(WAIT).until(() -> status.equals(job(id).status()));
     }
 
     private void drainUntil(long id, String status) {
         await().atMost(WAIT).until(() -> {
-            h.node.dispatcher().drain();
-            return status.equals(job(id).get("status"));
+            h.node().dispatcher().drain();
+            return status.equals(job(id).status());
         });
     }
 
@@ -67,16 +65,16 @@ class OrchestratorNodeTest {
 
         drainUntil(id, "done");
 
-        Map<String, Object> r = job(id);
-        long runId = (Long) r.get("run_id");
-        Map<String, Object> run = TestJobs.run(h.f.ds, runId);
-        assertThat(run.get("exit_code")).isEqualTo(0);
-        assertThat(run.get("outcome")).isEqualTo("done");
-        assertThat(run.get("attempt")).isEqualTo(1);
-        assertThat(run.get("node_id")).isEqualTo("n1");
-        assertThat(run.get("pid")).isEqualTo(r.get("pid"));
-        assertThat(run.get("boot_id")).isEqualTo(h.node.context().identity().bootId());
-        String log = Files.readString(Path.of((String) run.get("log_path")));
+        JobRow r = job(id);
+        long runId = r.runId();
+        RunRow run = RunRow.read(h.f.ds, runId);
+        assertThat(run.exitCode()).isEqualTo(0);
+        assertThat(run.outcome()).isEqualTo("done");
+        assertThat(run.attempt()).isEqualTo(1);
+        assertThat(run.nodeId()).isEqualTo("n1");
+        assertThat(run.pid()).isEqualTo(r.pid());
+        assertThat(run.bootId()).isEqualTo(h.node().context().identity().bootId());
+        String log = Files.readString(Path.of(run.logPath()));
         assertThat(log).contains("payload={\"task\":\"refactor\"}")
                 .contains("ORCH_JOB_ID=" + id)
                 .contains("ORCH_RUN_ID=" + runId)
@@ -85,7 +83,7 @@ class OrchestratorNodeTest {
                 .contains("AGENT_GREETING=hello")
                 .doesNotContain("ORCH_DB_PASSWORD");
         assertThat(h.repoDir("my-repo")).isDirectory();
-        assertThat(h.node.context().events().count(QueueEvent.SUCCEEDED)).isEqualTo(1);
+        assertThat(h.node().context().events().count(QueueEvent.SUCCEEDED)).isEqualTo(1);
     }
 
     @Test
@@ -95,38 +93,38 @@ class OrchestratorNodeTest {
 
         drainUntil(id, "failed");
 
-        Map<String, Object> r = job(id);
-        assertThat(r.get("attempts")).isEqualTo(2);
-        assertThat((String) r.get("error")).startsWith("exit code 1").contains("stderr line, exiting 1");
+        JobRow r = job(id);
+        assertThat(r.attempts()).isEqualTo(2);
+        assertThat(r.error()).startsWith("exit code 1").contains("stderr line, exiting 1");
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE outcome = 'retried'")).isEqualTo(1);
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE outcome = 'failed'")).isEqualTo(1);
-        assertThat(r.get("finished_at")).isNotNull();
+        assertThat(r.finishedAt()).isNotNull();
     }
 
     @Test
     void a_transient_exit_code_requeues_with_back_off_without_counting_an_attempt() {
         MutableClock clock = new MutableClock(Instant.now());
-        h.clock = clock;
-        h.settings.put("ORCH_TRANSIENT_BACKOFF_BASE_SECONDS", "30");
+        h.configure(b -> b.clock(clock));
+        h.configure(b -> b.setting("ORCH_TRANSIENT_BACKOFF_BASE_SECONDS", "30"));
         h.start("n1");
         long id = h.f.job().agent("flaky").availableAt(clock.instant()).insert();
 
-        h.node.dispatcher().drain();
-        await().atMost(WAIT).until(() -> (Integer) job(id).get("transient_attempts") == 1);
+        h.node().dispatcher().drain();
+        await().atMost(WAIT).until(() -> job(id).transientAttempts() == 1);
 
-        Map<String, Object> r = job(id);
-        assertThat(r.get("status")).isEqualTo("queued");
-        assertThat(r.get("attempts")).isEqualTo(0);
-        assertThat(r.get("run_id")).isNull();
-        assertThat(r.get("pid")).isNull();
-        assertThat(r.get("available_at")).isEqualTo(clock.instant().plusSeconds(30));
-        assertThat((String) r.get("error")).contains("transient exit code 75");
-        assertThat(h.node.dispatcher().drain()).as("not claimable during back-off").isZero();
+        JobRow r = job(id);
+        assertThat(r.status()).isEqualTo("queued");
+        assertThat(r.attempts()).isEqualTo(0);
+        assertThat(r.runId()).isNull();
+        assertThat(r.pid()).isNull();
+        assertThat(r.availableAt()).isEqualTo(clock.instant().plusSeconds(30));
+        assertThat(r.error()).contains("transient exit code 75");
+        assertThat(h.node().dispatcher().drain()).as("not claimable during back-off").isZero();
 
         clock.tick(Duration.ofSeconds(30));
-        assertThat(h.node.dispatcher().drain()).isEqualTo(1);
-        await().atMost(WAIT).until(() -> (Integer) job(id).get("transient_attempts") == 2);
-        assertThat(job(id).get("available_at")).as("second back-off doubles").isEqualTo(
+        assertThat(h.node().dispatcher().drain()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> job(id).transientAttempts() == 2);
+        assertThat(job(id).availableAt()).as("second back-off doubles").isEqualTo(
                 clock.instant().plusSeconds(60));
     }
 
@@ -135,16 +133,16 @@ class OrchestratorNodeTest {
         h.start("n1");
         long id = h.f.job().agent("missing").maxAttempts(2).insert();
 
-        h.node.dispatcher().drain();
-        await().atMost(WAIT).until(() -> (Integer) job(id).get("attempts") >= 1);
-        Map<String, Object> first = job(id);
-        if ("queued".equals(first.get("status"))) {
-            assertThat(first.get("run_id")).isNull();
-            assertThat(first.get("pid")).isNull();
-            assertThat(first.get("started_at")).isNull();
+        h.node().dispatcher().drain();
+        await().atMost(WAIT).until(() -> job(id).attempts() >= 1);
+        JobRow first = job(id);
+        if ("queued".equals(first.status())) {
+            assertThat(first.runId()).isNull();
+            assertThat(first.pid()).isNull();
+            assertThat(first.startedAt()).isNull();
         }
         drainUntil(id, "failed");
-        assertThat((String) job(id).get("error")).contains("launch failed").contains("/no/such/executable");
+        assertThat(job(id).error()).contains("launch failed").contains("/no/such/executable");
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE outcome = 'launch_failed'"))
                 .isEqualTo(2);
     }
@@ -154,23 +152,23 @@ class OrchestratorNodeTest {
         h.start("n1");
         long id = h.f.job().agent("removed-agent").maxAttempts(1).insert();
         drainUntil(id, "failed");
-        assertThat((String) job(id).get("error")).contains("agent 'removed-agent' is not configured");
+        assertThat(job(id).error()).contains("agent 'removed-agent' is not configured");
     }
 
     @Test
     void never_runs_more_jobs_than_max_concurrency_and_starts_the_next_when_a_slot_frees() throws Exception {
-        h.settings.put("ORCH_MAX_CONCURRENCY", "2");
+        h.configure(b -> b.setting("ORCH_MAX_CONCURRENCY", "2"));
         h.start("n1");
         long a = h.f.job().agent("wait").repo("a").insert();
         long b = h.f.job().agent("wait").repo("b").insert();
         long c = h.f.job().agent("wait").repo("c").insert();
 
-        assertThat(h.node.dispatcher().drain()).isEqualTo(2);
-        assertThat(h.node.dispatcher().drain()).isZero();
-        assertThat(job(c).get("status")).isEqualTo("queued");
+        assertThat(h.node().dispatcher().drain()).isEqualTo(2);
+        assertThat(h.node().dispatcher().drain()).isZero();
+        assertThat(job(c).status()).isEqualTo("queued");
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM jobs WHERE status = 'running'")).isEqualTo(2);
 
-        h.node.startDispatching(Executors.defaultThreadFactory());
+        h.node().startDispatching(Executors.defaultThreadFactory());
         Files.createDirectories(h.release().getParent());
         Files.createFile(h.release());
         awaitStatus(a, "done");
@@ -180,57 +178,55 @@ class OrchestratorNodeTest {
 
     @Test
     void an_enqueue_wakes_the_idle_dispatcher_at_once_not_at_its_poll_interval() {
-        h.settings.put("ORCH_DISPATCH_POLL_MILLIS", "60000");
+        h.configure(b -> b.setting("ORCH_DISPATCH_POLL_MILLIS", "60000"));
         h.start("n1");
-        h.node.startDispatching(Executors.defaultThreadFactory());
-        h.node.wake();
-        await().atMost(WAIT).until(() -> h.node.dispatcher().isRunning());
+        h.node().startDispatching(Executors.defaultThreadFactory());
+        h.node().wake();
+        await().atMost(WAIT).until(() -> h.node().dispatcher().isRunning());
 
         long id = h.f.job().agent("ok").insert();
-        h.node.wake();
+        h.node().wake();
 
         // the poll interval is a minute; only the wake-up can finish this within the bound
-        await().atMost(Duration.ofSeconds(20)).until(() -> "done".equals(job(id).get("status")));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "done".equals(job(id).status()));
     }
 
     @Test
     void a_run_that_ended_on_its_own_before_the_stop_keeps_its_outcome() throws Exception {
         h.start("n1");
         long id = h.f.job().agent("wait").repo("w").insert();
-        h.node.dispatcher().drain();
-        await().atMost(WAIT).until(() -> job(id).get("pid") != null);
-        long pid = (Long) job(id).get("pid");
+        h.node().dispatcher().drain();
+        await().atMost(WAIT).until(() -> job(id).pid() != null);
+        long pid = job(id).pid();
 
         h.nodeExecutor.hold(); // its exit handler will wait until after the stop
         Files.writeString(h.repoDir("release"), "go"); // the agent waits for ../release from its repo dir
         await().atMost(WAIT).until(() -> Processes.gone(pid) && h.nodeExecutor.heldCount() > 0);
 
-        h.node.stop();
+        h.stopNode();
         h.nodeExecutor.release();
 
-        await().atMost(WAIT).until(() -> "done".equals(job(id).get("status")));
-        assertThat(job(id).get("attempts")).isEqualTo(0);
+        await().atMost(WAIT).until(() -> "done".equals(job(id).status()));
+        assertThat(job(id).attempts()).isEqualTo(0);
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE job_id = " + id
                 + " AND outcome = 'done'")).isEqualTo(1);
-        h.node = null;
     }
 
     @Test
     void the_stop_also_kills_a_run_whose_cancel_is_still_pending_and_it_ends_cancelled() throws Exception {
         h.start("n1");
         long id = h.f.job().agent("wait").repo("w").insert();
-        h.node.dispatcher().drain();
-        await().atMost(WAIT).until(() -> job(id).get("pid") != null);
-        long pid = (Long) job(id).get("pid");
+        h.node().dispatcher().drain();
+        await().atMost(WAIT).until(() -> job(id).pid() != null);
+        long pid = job(id).pid();
 
         h.nodeExecutor.hold(); // the cancel's kill task waits: the stop must not rely on it
         h.control().cancel(id);
-        h.node.stop();
+        h.stopNode();
 
         assertThat(Processes.gone(pid)).as("killed by the stop itself").isTrue();
         h.nodeExecutor.release();
-        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")));
-        h.node = null;
+        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).status()));
     }
 
     @Test
@@ -238,20 +234,19 @@ class OrchestratorNodeTest {
             throws Exception {
         h.start("n1");
         long id = h.f.job().agent("tree").repo("t").insert();
-        h.node.dispatcher().drain();
+        h.node().dispatcher().drain();
         Path childPid = h.repoDir("t").resolve("child.pid");
         await().atMost(WAIT).until(() -> Files.exists(childPid) && !Files.readString(childPid).isBlank());
-        long agentPid = (Long) job(id).get("pid");
+        long agentPid = job(id).pid();
         long grandchild = Long.parseLong(Files.readString(childPid).trim());
 
-        h.node.stop();
-        h.node = null;
+        h.stopNode();
 
-        Map<String, Object> r = job(id);
-        assertThat(r.get("status")).isEqualTo("queued");
-        assertThat(r.get("attempts")).isEqualTo(0);
-        assertThat(r.get("run_id")).isNull();
-        assertThat(r.get("pid")).isNull();
+        JobRow r = job(id);
+        assertThat(r.status()).isEqualTo("queued");
+        assertThat(r.attempts()).isEqualTo(0);
+        assertThat(r.runId()).isNull();
+        assertThat(r.pid()).isNull();
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE outcome = 'abandoned'"))
                 .isEqualTo(1);
         await().atMost(WAIT).until(() -> Processes.gone(agentPid) && Processes.gone(grandchild));
@@ -287,33 +282,33 @@ class OrchestratorNodeTest {
         h.start("n2");
 
         assertThat(orphan.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("orphan killed").isTrue();
-        Map<String, Object> r = job(orphanJob);
-        assertThat(r.get("status")).isEqualTo("queued");
-        assertThat(r.get("attempts")).isEqualTo(1);
-        assertThat(r.get("pid")).isNull();
-        assertThat(job(liveJob).get("status")).isEqualTo("running");
-        assertThat(h.node.reaperStatus().recoveredAtStartup()).isEqualTo(1);
+        JobRow r = job(orphanJob);
+        assertThat(r.status()).isEqualTo("queued");
+        assertThat(r.attempts()).isEqualTo(1);
+        assertThat(r.pid()).isNull();
+        assertThat(job(liveJob).status()).isEqualTo("running");
+        assertThat(h.node().reaperStatus().recoveredAtStartup()).isEqualTo(1);
     }
 
     @Test
     void the_reaper_frees_a_slot_held_by_a_reused_pid_so_the_queue_keeps_moving() throws Exception {
         // the incident: max_concurrency=1, a running job whose recorded pid now belongs to another process
-        h.settings.put("ORCH_MAX_CONCURRENCY", "1");
+        h.configure(b -> b.setting("ORCH_MAX_CONCURRENCY", "1"));
         h.start("n1");
         Process unrelated = new ProcessBuilder("sleep", "300").start();
         try {
             long wedged = h.runningJobWithRun("n1", "ok", 759, unrelated.pid(), Instant.parse("2020-01-01T00:00:00Z"),
-                    tmp.resolve("wedged"), Instant.now(), 0);
+                    h.dataDir.resolve("wedged"), Instant.now(), 0);
             long waiting = h.f.job().agent("ok").insert();
-            assertThat(h.node.dispatcher().drain()).as("the slot is held").isZero();
+            assertThat(h.node().dispatcher().drain()).as("the slot is held").isZero();
 
-            Reaper.Pass pass = h.node.reaper().runOnce();
+            Reaper.Pass pass = h.node().reaper().runOnce();
 
             assertThat(pass.reaped()).isEqualTo(1);
-            assertThat(h.node.reaperStatus().reapedTotal()).containsEntry("pid_reused", 1L);
+            assertThat(h.node().reaperStatus().reapedTotal()).containsEntry("pid_reused", 1L);
             assertThat(unrelated.isAlive()).as("the unrelated process is not touched").isTrue();
-            assertThat(job(wedged).get("status")).isEqualTo("queued");
-            assertThat((String) job(wedged).get("error")).contains("pid reused");
+            assertThat(job(wedged).status()).isEqualTo("queued");
+            assertThat(job(wedged).error()).contains("pid reused");
             drainUntil(waiting, "done");
         } finally {
             unrelated.destroyForcibly();
@@ -333,15 +328,15 @@ class OrchestratorNodeTest {
                 return super.stampProcess(jobId, runId, pid, processStartedAt, ticks, now);
             }
         };
-        h.stores = new QueueStores(claims, h.f.finishes, h.f.control, h.f.nodes);
+        h.configure(b -> b.stores(new QueueStores(claims, h.f.finishes, h.f.control, h.f.nodes)));
         h.start("n1");
         long id = h.f.job().agent("wait").repo("w").insert(); // would wait for a file that never comes
-        assertThat(h.node.dispatcher().drain()).isEqualTo(1);
+        assertThat(h.node().dispatcher().drain()).isEqualTo(1);
 
-        await().atMost(WAIT).until(() -> "queued".equals(job(id).get("status")));
-        assertThat((String) job(id).get("error")).contains("could not be recorded");
-        assertThat(job(id).get("attempts")).isEqualTo(1);
-        await().atMost(WAIT).until(() -> h.node.termination().watchedCount() == 0); // removed just after the commit
+        await().atMost(WAIT).until(() -> "queued".equals(job(id).status()));
+        assertThat(job(id).error()).contains("could not be recorded");
+        assertThat(job(id).attempts()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> h.node().termination().watchedCount() == 0); // removed just after the commit
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE job_id = " + id
                 + " AND finished_at IS NULL")).isZero();
     }

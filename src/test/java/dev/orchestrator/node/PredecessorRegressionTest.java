@@ -1,5 +1,8 @@
 package dev.orchestrator.node;
 
+import dev.orchestrator.testing.JobRow;
+import dev.orchestrator.testing.RunRow;
+
 import dev.orchestrator.store.TestStatements;
 
 
@@ -53,15 +56,15 @@ class PredecessorRegressionTest {
         f = new QueueFixture();
     }
 
-    private Map<String, Object> row(long id) {
-        return TestJobs.row(f.ds, id);
+    private JobRow row(long id) {
+        return JobRow.read(f.ds, id);
     }
 
-    private static void assertOwnsNoRun(Map<String, Object> r) {
-        assertThat(r.get("run_id")).isNull();
-        assertThat(r.get("pid")).isNull();
-        assertThat(r.get("started_at")).isNull();
-        assertThat(r.get("claimed_by")).isNull();
+    private static void assertOwnsNoRun(JobRow r) {
+        assertThat(r.runId()).isNull();
+        assertThat(r.pid()).isNull();
+        assertThat(r.startedAt()).isNull();
+        assertThat(r.claimedBy()).isNull();
     }
 
     @Test
@@ -74,13 +77,13 @@ class PredecessorRegressionTest {
                 .runId(759L).pid(35L).insert();
 
         long n;
-        try (NodeHarness h = new NodeHarness(tmp, f)) {
+        try (NodeHarness h = NodeHarness.builder(tmp, f).build()) {
             n = h.start("new-node").reaperStatus().recoveredAtStartup(); // start() runs the restart recovery
         }
 
         assertThat(n).isEqualTo(1);
-        Map<String, Object> r = row(jid);
-        assertThat(r.get("status")).isEqualTo("queued");
+        JobRow r = row(jid);
+        assertThat(r.status()).isEqualTo("queued");
         assertOwnsNoRun(r);
     }
 
@@ -93,11 +96,11 @@ class PredecessorRegressionTest {
                 f.clock.instant());
 
         assertThat(next).contains(JobStatus.QUEUED);
-        Map<String, Object> r = row(jid);
-        assertThat(r.get("status")).isEqualTo("queued");
+        JobRow r = row(jid);
+        assertThat(r.status()).isEqualTo("queued");
         assertOwnsNoRun(r);
-        assertThat(r.get("finished_at")).isNull();
-        assertThat(r.get("error")).isEqualTo("exit_code=1");
+        assertThat(r.finishedAt()).isNull();
+        assertThat(r.error()).isEqualTo("exit_code=1");
     }
 
     @Test
@@ -108,12 +111,12 @@ class PredecessorRegressionTest {
 
         assertThat(f.finishes.requeueTransient(jid, 761, 75, "overloaded", retryAt, f.clock.instant()).owned()).isTrue();
 
-        Map<String, Object> r = row(jid);
-        assertThat(r.get("status")).isEqualTo("queued");
+        JobRow r = row(jid);
+        assertThat(r.status()).isEqualTo("queued");
         assertOwnsNoRun(r);
-        assertThat(r.get("transient_attempts")).isEqualTo(2);
-        assertThat(r.get("available_at")).isEqualTo(retryAt);
-        assertThat(r.get("error")).isEqualTo("overloaded");
+        assertThat(r.transientAttempts()).isEqualTo(2);
+        assertThat(r.availableAt()).isEqualTo(retryAt);
+        assertThat(r.error()).isEqualTo("overloaded");
     }
 
     @Test
@@ -123,8 +126,8 @@ class PredecessorRegressionTest {
 
         assertThat(TestStatements.reapToQueued(f.ds, jid, 762L, "dead pid", f.clock.instant())).isTrue();
 
-        Map<String, Object> r = row(jid);
-        assertThat(r.get("status")).isEqualTo("queued");
+        JobRow r = row(jid);
+        assertThat(r.status()).isEqualTo("queued");
         assertOwnsNoRun(r);
         assertThat(TestStatements.reapToQueued(f.ds, jid, null, "again", f.clock.instant())).isFalse();
     }
@@ -139,11 +142,11 @@ class PredecessorRegressionTest {
 
             assertThat(claimed).isPresent();
             assertThat(claimed.get().id()).isEqualTo(jid);
-            Map<String, Object> r = row(jid);
-            assertThat(r.get("status")).isEqualTo("running");
-            assertThat(r.get("pid")).isNull();
-            assertThat(r.get("run_id")).isNull();
-            assertThat(r.get("started_at")).isEqualTo(f.clock.instant()); // the claim still stamps started_at
+            JobRow r = row(jid);
+            assertThat(r.status()).isEqualTo("running");
+            assertThat(r.pid()).isNull();
+            assertThat(r.runId()).isNull();
+            assertThat(r.startedAt()).isEqualTo(f.clock.instant()); // the claim still stamps started_at
         });
     }
 
@@ -155,7 +158,7 @@ class PredecessorRegressionTest {
         Optional<ClaimedJob> claimed = f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(1));
 
         assertThat(claimed).map(ClaimedJob::id).contains(jid);
-        assertThat(row(jid).get("status")).isEqualTo("running");
+        assertThat(row(jid).status()).isEqualTo("running");
         Map<JobStatus, Long> counts = f.control.statusCounts();
         assertThat(counts.get(JobStatus.QUEUED)).isZero();
         assertThat(counts.get(JobStatus.RUNNING)).isEqualTo(1);
@@ -164,14 +167,14 @@ class PredecessorRegressionTest {
     @Test
     @DisplayName("TC-07: the reaper leaves a freshly claimed running job without a pid alone")
     void tc07_reaper_skips_pid_null_fresh_running() {
-        try (NodeHarness h = new NodeHarness(tmp, f)) {
-            h.settings.put("ORCH_LEASE_RECLAIM_ENABLED", "false");
+        try (NodeHarness h = NodeHarness.builder(tmp, f).build()) {
+            h.configure(b -> b.setting("ORCH_LEASE_RECLAIM_ENABLED", "false"));
             Reaper reaper = h.start("n1").reaper();
             long jid = TestJobs.running(f.ds, "n1", h.now()).insert();
 
             reaper.runOnce();
 
-            assertThat(row(jid).get("status")).isEqualTo("running");
+            assertThat(row(jid).status()).isEqualTo("running");
         }
     }
 
@@ -188,8 +191,8 @@ class PredecessorRegressionTest {
             assertThat(healed.get(0).id()).isEqualTo(jid);
             assertThat(healed.get(0).runId()).isEqualTo(759L);
             assertThat(healed.get(0).pid()).isEqualTo(35L);
-            Map<String, Object> r = row(jid);
-            assertThat(r.get("status")).isEqualTo("queued");
+            JobRow r = row(jid);
+            assertThat(r.status()).isEqualTo("queued");
             assertOwnsNoRun(r);
 
             assertThat(TestStatements.findImpossibleQueued(f.ds)).isEmpty();
@@ -201,9 +204,9 @@ class PredecessorRegressionTest {
     @DisplayName("TC-08b: the reaper's sanitize pass counts, reports, and obeys its kill-switch")
     void tc08b_reaper_sanitize_counter_and_status() {
         f.withQueuedOwnershipCheckLifted(() -> {
-            try (NodeHarness h = new NodeHarness(tmp, f); NodeHarness off = new NodeHarness(tmp, f)) {
+            try (NodeHarness h = NodeHarness.builder(tmp, f).build(); NodeHarness off = NodeHarness.builder(tmp, f).build()) {
                 OrchestratorNode node = h.start("n1");
-                off.settings.put("ORCH_IMPOSSIBLE_QUEUED_SANITIZE_ENABLED", "false");
+                off.configure(b -> b.setting("ORCH_IMPOSSIBLE_QUEUED_SANITIZE_ENABLED", "false"));
                 OrchestratorNode switchedOff = off.start("n2");
                 long first = f.job().runId(10L).pid(11L).startedAt(Instant.parse("2026-06-17T10:00:00Z")).insert();
 
@@ -216,7 +219,7 @@ class PredecessorRegressionTest {
                 long second = f.job().runId(12L).pid(13L).startedAt(Instant.parse("2026-06-17T10:00:00Z")).insert();
                 assertThat(switchedOff.sanitizeImpossibleQueued()).isZero();
                 assertThat(switchedOff.reaper().runOnce().sanitized()).isZero();
-                assertThat(row(second).get("pid")).isEqualTo(13L);
+                assertThat(row(second).pid()).isEqualTo(13L);
                 assertThat(switchedOff.reaperStatus().enabled()).containsEntry("sanitize", false);
             }
         });
@@ -230,7 +233,7 @@ class PredecessorRegressionTest {
 
             ClaimedJob claimed = f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(1)).orElseThrow();
             assertThat(claimed.id()).isEqualTo(jid);
-            assertThat(row(jid).get("pid")).isNull();
+            assertThat(row(jid).pid()).isNull();
             RunStart run = f.claims.attachRun(claimed, f.node, f.clock.instant(), id -> Path.of("/tmp/runs", "" + id, "output.log"))
                     .orElseThrow();
 
@@ -238,16 +241,16 @@ class PredecessorRegressionTest {
                     "launch error: ensure_worktree failed", f.clock.instant(), f.clock.instant());
 
             assertThat(next).contains(JobStatus.QUEUED);
-            Map<String, Object> r = row(jid);
-            assertThat(r.get("status")).isEqualTo("queued");
+            JobRow r = row(jid);
+            assertThat(r.status()).isEqualTo("queued");
             assertOwnsNoRun(r);
-            assertThat(TestJobs.run(f.ds, run.runId()).get("outcome")).isEqualTo("launch_failed");
+            assertThat(RunRow.read(f.ds, run.runId()).outcome()).isEqualTo("launch_failed");
 
             f.clock.tick(Duration.ofSeconds(1));
             Optional<ClaimedJob> again = f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(1));
             assertThat(again).map(ClaimedJob::id).contains(jid);
-            assertThat(row(jid).get("status")).isEqualTo("running");
-            assertThat(row(jid).get("pid")).isNull();
+            assertThat(row(jid).status()).isEqualTo("running");
+            assertThat(row(jid).pid()).isNull();
         });
     }
 
@@ -257,19 +260,19 @@ class PredecessorRegressionTest {
         Instant started = Instant.parse("2026-06-17T10:00:00Z");
         long jid = TestJobs.running(f.ds, f.node.id(), started).runId(500L).pid(12345L).insert();
         assertThat(f.finishes.finishDone(jid, 500, 0, f.clock.instant()).owned()).isTrue();
-        Map<String, Object> r = row(jid);
-        assertThat(r.get("status")).isEqualTo("done");
-        assertThat(r.get("run_id")).isEqualTo(500L);
-        assertThat(r.get("finished_at")).isNotNull();
-        assertThat(r.get("started_at")).isEqualTo(started);
+        JobRow r = row(jid);
+        assertThat(r.status()).isEqualTo("done");
+        assertThat(r.runId()).isEqualTo(500L);
+        assertThat(r.finishedAt()).isNotNull();
+        assertThat(r.startedAt()).isEqualTo(started);
 
         long jid2 = TestJobs.running(f.ds, f.node.id(), started).runId(501L).pid(222L).insert();
         assertThat(TestStatements.reapToFailed(f.ds, jid2, 501L, "boom", f.clock.instant())).isTrue();
-        Map<String, Object> r2 = row(jid2);
-        assertThat(r2.get("status")).isEqualTo("failed");
-        assertThat(r2.get("run_id")).isEqualTo(501L);
-        assertThat(r2.get("finished_at")).isNotNull();
-        assertThat(r2.get("error")).isEqualTo("boom");
+        JobRow r2 = row(jid2);
+        assertThat(r2.status()).isEqualTo("failed");
+        assertThat(r2.runId()).isEqualTo(501L);
+        assertThat(r2.finishedAt()).isNotNull();
+        assertThat(r2.error()).isEqualTo("boom");
 
         long healthy = f.job().insert();
         assertThat(TestStatements.findImpossibleQueued(f.ds)).extracting(ImpossibleQueuedJob::id).doesNotContain(healthy);

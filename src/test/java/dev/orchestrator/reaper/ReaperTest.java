@@ -1,5 +1,8 @@
 package dev.orchestrator.reaper;
 
+import dev.orchestrator.testing.JobRow;
+import dev.orchestrator.testing.RunRow;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,18 +10,18 @@ import dev.orchestrator.process.HostInfo;
 import dev.orchestrator.process.ProcessTable;
 import dev.orchestrator.testing.MutableClock;
 import dev.orchestrator.testing.NodeHarness;
+import dev.orchestrator.testing.NodeHarnessExtension;
 import dev.orchestrator.testing.TestJobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Each reaper step with real processes, real PostgreSQL and an injected clock, driven by hand
@@ -28,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReaperTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final NodeHarnessExtension nodes = NodeHarnessExtension.withDefaults(b -> b.killGraceSeconds(2));
 
     private NodeHarness h;
     private MutableClock clock;
@@ -37,19 +40,17 @@ class ReaperTest {
 
     @BeforeEach
     void setUp() {
-        h = new NodeHarness(tmp);
+        h = nodes.harness();
         clock = new MutableClock(Instant.now());
-        h.clock = clock;
-        h.settings.put("ORCH_KILL_GRACE_SECONDS", "2");
+        h.configure(b -> b.clock(clock));
     }
 
     @AfterEach
     void tearDown() {
         started.forEach(Process::destroyForcibly);
-        h.close();
     }
 
-    private Map<String, Object> job(long id) {
+    private JobRow job(long id) {
         return h.job(id);
     }
 
@@ -76,7 +77,7 @@ class ReaperTest {
     }
 
     private Path runDirWithExit(String name, String exitStatus) throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("runs").resolve(name));
+        Path dir = Files.createDirectories(h.dataDir.resolve("runs").resolve(name));
         Files.writeString(dir.resolve("output.log"), "some output\n");
         if (exitStatus != null) {
             Files.writeString(dir.resolve("exit_status"), exitStatus + "\n");
@@ -93,16 +94,16 @@ class ReaperTest {
         long transientJob = runningJob("n1", "flaky", 502, deadPid(), Instant.now(), runDirWithExit("b", "75"),
                 clock.instant(), 0);
 
-        Reaper.Pass pass = h.node.reaper().runOnce();
+        Reaper.Pass pass = h.node().reaper().runOnce();
 
         assertThat(pass.reaped()).isEqualTo(2);
-        assertThat(job(done).get("status")).isEqualTo("done");
-        assertThat(TestJobs.run(h.f.ds, 501).get("exit_code")).isEqualTo(0);
-        assertThat(TestJobs.run(h.f.ds, 501).get("outcome")).isEqualTo("done");
-        assertThat(job(transientJob).get("status")).isEqualTo("queued");
-        assertThat(job(transientJob).get("transient_attempts")).isEqualTo(1);
-        assertThat(job(transientJob).get("attempts")).isEqualTo(0);
-        ReaperStatus st = h.node.reaperStatus();
+        assertThat(job(done).status()).isEqualTo("done");
+        assertThat(RunRow.read(h.f.ds, 501).exitCode()).isEqualTo(0);
+        assertThat(RunRow.read(h.f.ds, 501).outcome()).isEqualTo("done");
+        assertThat(job(transientJob).status()).isEqualTo("queued");
+        assertThat(job(transientJob).transientAttempts()).isEqualTo(1);
+        assertThat(job(transientJob).attempts()).isEqualTo(0);
+        ReaperStatus st = h.node().reaperStatus();
         assertThat(st.finishedFromExitFileTotal()).isEqualTo(2);
         assertThat(st.reapedTotal()).containsEntry("dead_process", 2L);
     }
@@ -112,13 +113,13 @@ class ReaperTest {
         h.start("n1");
         long id = runningJob("n1", "ok", 503, deadPid(), Instant.now(), runDirWithExit("c", null), clock.instant(), 0);
 
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
 
-        Map<String, Object> r = job(id);
-        assertThat(r.get("status")).isEqualTo("queued");
-        assertThat(r.get("attempts")).isEqualTo(1);
-        assertThat(r.get("pid")).isNull();
-        assertThat((String) r.get("error")).contains("is gone").contains("exit status is unknown");
+        JobRow r = job(id);
+        assertThat(r.status()).isEqualTo("queued");
+        assertThat(r.attempts()).isEqualTo(1);
+        assertThat(r.pid()).isNull();
+        assertThat(r.error()).contains("is gone").contains("exit status is unknown");
     }
 
     @Test
@@ -127,46 +128,46 @@ class ReaperTest {
         Process p = sleeper();
         long id = runningJob("n1", "ok", 504, p.pid(), startOf(p), runDirWithExit("d", null), clock.instant(), 0);
 
-        assertThat(h.node.reaper().runOnce().reaped()).isZero();
+        assertThat(h.node().reaper().runOnce().reaped()).isZero();
 
-        assertThat(job(id).get("status")).isEqualTo("running");
+        assertThat(job(id).status()).isEqualTo("running");
         assertThat(p.isAlive()).isTrue();
     }
 
     @Test
     void a_claim_without_a_pid_is_requeued_only_after_the_spawn_grace_period_without_counting_an_attempt() {
-        h.settings.put("ORCH_SPAWN_GRACE_SECONDS", "60");
+        h.configure(b -> b.setting("ORCH_SPAWN_GRACE_SECONDS", "60"));
         h.start("n1");
         long id = TestJobs.running(h.f.ds, "n1", clock.instant()).insert();
 
         clock.tick(Duration.ofSeconds(59));
-        h.node.reaper().runOnce();
-        assertThat(job(id).get("status")).isEqualTo("running");
+        h.node().reaper().runOnce();
+        assertThat(job(id).status()).isEqualTo("running");
 
         clock.tick(Duration.ofSeconds(2));
-        h.node.reaper().runOnce();
-        assertThat(job(id).get("status")).isEqualTo("queued");
-        assertThat(job(id).get("attempts")).isEqualTo(0);
-        assertThat(job(id).get("started_at")).isNull();
-        assertThat(h.node.reaperStatus().reapedTotal()).containsEntry("spawn_grace_expired", 1L);
+        h.node().reaper().runOnce();
+        assertThat(job(id).status()).isEqualTo("queued");
+        assertThat(job(id).attempts()).isEqualTo(0);
+        assertThat(job(id).startedAt()).isNull();
+        assertThat(h.node().reaperStatus().reapedTotal()).containsEntry("spawn_grace_expired", 1L);
     }
 
     @Test
     void the_liveness_switch_and_the_master_switch_turn_the_steps_off() throws Exception {
-        h.settings.put("ORCH_LIVENESS_CHECK_ENABLED", "false");
+        h.configure(b -> b.setting("ORCH_LIVENESS_CHECK_ENABLED", "false"));
         h.start("n1");
         long id = runningJob("n1", "ok", 505, deadPid(), Instant.now(), runDirWithExit("e", "0"), clock.instant(), 0);
 
-        h.node.reaper().runOnce();
-        assertThat(job(id).get("status")).isEqualTo("running");
-        assertThat(h.node.reaperStatus().enabled()).containsEntry("liveness", false).containsEntry("reaper", true);
+        h.node().reaper().runOnce();
+        assertThat(job(id).status()).isEqualTo("running");
+        assertThat(h.node().reaperStatus().enabled()).containsEntry("liveness", false).containsEntry("reaper", true);
 
-        try (NodeHarness off = new NodeHarness(tmp, h.f)) {
-            off.settings.put("ORCH_REAPER_ENABLED", "false");
+        try (NodeHarness off = nodes.another()) {
+            off.configure(b -> b.setting("ORCH_REAPER_ENABLED", "false"));
             off.start("n1-off");
-            assertThat(off.node.reaper().runOnce().reaped()).isZero();
-            assertThat(off.node.reaperStatus().ticksTotal()).isZero();
-            assertThat(off.node.reaperStatus().enabled()).containsEntry("reaper", false).containsEntry("liveness", false);
+            assertThat(off.node().reaper().runOnce().reaped()).isZero();
+            assertThat(off.node().reaperStatus().ticksTotal()).isZero();
+            assertThat(off.node().reaperStatus().enabled()).containsEntry("reaper", false).containsEntry("liveness", false);
         }
     }
 
@@ -180,13 +181,13 @@ class ReaperTest {
         long healthy = runningJob("n1", "ok", 507, deadPid(), Instant.now(), runDirWithExit("g", "0"),
                 clock.instant(), 0);
 
-        Reaper.Pass pass = h.node.reaper().runOnce();
+        Reaper.Pass pass = h.node().reaper().runOnce();
 
         assertThat(pass.errors()).isEqualTo(1);
-        assertThat(job(healthy).get("status")).isEqualTo("done");
-        assertThat(job(poisoned).get("status")).isEqualTo("running");
-        assertThat(h.node.reaperStatus().errorsTotal()).isEqualTo(1);
-        assertThat(h.node.reaperStatus().ticksTotal()).isEqualTo(1);
+        assertThat(job(healthy).status()).isEqualTo("done");
+        assertThat(job(poisoned).status()).isEqualTo("running");
+        assertThat(h.node().reaperStatus().errorsTotal()).isEqualTo(1);
+        assertThat(h.node().reaperStatus().ticksTotal()).isEqualTo(1);
     }
 
     // ------------------------------------------------------------------ lease reclaim
@@ -199,25 +200,25 @@ class ReaperTest {
 
     @Test
     void the_jobs_of_a_node_whose_lease_expired_are_taken_back_once() throws Exception {
-        h.settings.put("ORCH_NODE_LEASE_SECONDS", "120");
+        h.configure(b -> b.setting("ORCH_NODE_LEASE_SECONDS", "120"));
         h.start("n1");
         node("far-away", "other-host", "10 minutes");
         node("healthy", "other-host", "5 seconds");
-        long lost = runningJob("far-away", "ok", 601, 4242, Instant.now(), tmp.resolve("nowhere"), clock.instant(), 0);
-        long kept = runningJob("healthy", "ok", 602, 4243, Instant.now(), tmp.resolve("nowhere"), clock.instant(), 0);
+        long lost = runningJob("far-away", "ok", 601, 4242, Instant.now(), h.dataDir.resolve("nowhere"), clock.instant(), 0);
+        long kept = runningJob("healthy", "ok", 602, 4243, Instant.now(), h.dataDir.resolve("nowhere"), clock.instant(), 0);
 
-        h.node.reaper().runOnce();
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
+        h.node().reaper().runOnce();
 
-        Map<String, Object> r = job(lost);
-        assertThat(r.get("status")).isEqualTo("queued");
-        assertThat(r.get("attempts")).isEqualTo(1);
-        assertThat(r.get("claimed_by")).isNull();
-        assertThat((String) r.get("error")).contains("lease of node far-away expired");
-        assertThat(job(kept).get("status")).isEqualTo("running");
+        JobRow r = job(lost);
+        assertThat(r.status()).isEqualTo("queued");
+        assertThat(r.attempts()).isEqualTo(1);
+        assertThat(r.claimedBy()).isNull();
+        assertThat(r.error()).contains("lease of node far-away expired");
+        assertThat(job(kept).status()).isEqualTo("running");
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM nodes WHERE id = 'far-away' AND stopped_at IS NOT NULL"))
                 .isEqualTo(1);
-        assertThat(h.node.reaperStatus().reapedTotal()).containsEntry("lease_expired", 1L);
+        assertThat(h.node().reaperStatus().reapedTotal()).containsEntry("lease_expired", 1L);
     }
 
     private void stoppedNode(String id, String host) {
@@ -231,27 +232,27 @@ class ReaperTest {
         // could not hand the run back: nothing else would ever finish it
         h.start("n1");
         stoppedNode("gone", "other-host");
-        long id = runningJob("gone", "ok", 611, 4244, Instant.now(), tmp.resolve("nowhere"), clock.instant(), 0);
+        long id = runningJob("gone", "ok", 611, 4244, Instant.now(), h.dataDir.resolve("nowhere"), clock.instant(), 0);
 
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
 
-        Map<String, Object> r = job(id);
-        assertThat(r.get("status")).isEqualTo("queued");
-        assertThat(r.get("attempts")).isEqualTo(1);
-        assertThat(r.get("claimed_by")).isNull();
-        assertThat((String) r.get("error")).contains("had stopped without finishing it");
-        assertThat(h.node.reaperStatus().reapedTotal()).containsEntry("lease_expired", 1L);
+        JobRow r = job(id);
+        assertThat(r.status()).isEqualTo("queued");
+        assertThat(r.attempts()).isEqualTo(1);
+        assertThat(r.claimedBy()).isNull();
+        assertThat(r.error()).contains("had stopped without finishing it");
+        assertThat(h.node().reaperStatus().reapedTotal()).containsEntry("lease_expired", 1L);
     }
 
     @Test
     void a_starting_node_takes_back_the_jobs_of_stopped_nodes_before_it_claims() throws Exception {
         stoppedNode("gone", "other-host");
-        long id = runningJob("gone", "ok", 612, 4245, Instant.now(), tmp.resolve("nowhere"), clock.instant(), 0);
+        long id = runningJob("gone", "ok", 612, 4245, Instant.now(), h.dataDir.resolve("nowhere"), clock.instant(), 0);
 
         h.start("n1");
 
-        assertThat(job(id).get("status")).isEqualTo("queued");
-        assertThat((String) job(id).get("error")).contains("recovered at start-up");
+        assertThat(job(id).status()).isEqualTo("queued");
+        assertThat(job(id).error()).contains("recovered at start-up");
     }
 
     @Test
@@ -259,13 +260,13 @@ class ReaperTest {
         h.start("n1");
         node("stuck", "test-host", "10 minutes");
         Process orphan = sleeper();
-        long id = runningJob("stuck", "ok", 603, orphan.pid(), startOf(orphan), tmp.resolve("x"), clock.instant(), 0);
+        long id = runningJob("stuck", "ok", 603, orphan.pid(), startOf(orphan), h.dataDir.resolve("x"), clock.instant(), 0);
 
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
 
         assertThat(orphan.waitFor(20, TimeUnit.SECONDS)).isTrue();
-        assertThat(job(id).get("status")).isEqualTo("queued");
-        assertThat(h.node.reaperStatus().orphansKilledTotal()).isEqualTo(1);
+        assertThat(job(id).status()).isEqualTo("queued");
+        assertThat(h.node().reaperStatus().orphansKilledTotal()).isEqualTo(1);
     }
 
     @Test
@@ -277,53 +278,53 @@ class ReaperTest {
         Process orphan = sleeper();
         long orphanTicks = new ProcessTable(HostInfo.bootId()).startTicks(orphan.pid()).orElseThrow();
         long stepped = runningJob("stuck", "ok", 607, orphan.pid(), startOf(orphan).minusSeconds(3600),
-                tmp.resolve("x"), clock.instant(), 0);
+                h.dataDir.resolve("x"), clock.instant(), 0);
         h.f.db.execute("UPDATE agent_runs SET process_start_ticks = " + orphanTicks + " WHERE id = 607");
         Process unrelated = sleeper();
         long unrelatedTicks = new ProcessTable(HostInfo.bootId()).startTicks(unrelated.pid()).orElseThrow();
-        long reused = runningJob("n1", "ok", 608, unrelated.pid(), startOf(unrelated), tmp.resolve("y"),
+        long reused = runningJob("n1", "ok", 608, unrelated.pid(), startOf(unrelated), h.dataDir.resolve("y"),
                 clock.instant(), 0);
         h.f.db.execute("UPDATE agent_runs SET process_start_ticks = " + (unrelatedTicks - 1) + " WHERE id = 608");
 
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
 
         assertThat(orphan.waitFor(20, TimeUnit.SECONDS)).as("same ticks: the orphan, killed first").isTrue();
-        assertThat(job(stepped).get("status")).isEqualTo("queued");
+        assertThat(job(stepped).status()).isEqualTo("queued");
         assertThat(unrelated.isAlive()).as("other ticks: not ours, never touched").isTrue();
-        assertThat((String) job(reused).get("error")).contains("pid reused");
+        assertThat(job(reused).error()).contains("pid reused");
     }
 
     @Test
     void an_orphan_that_survives_kill_keeps_its_job_running_until_it_is_gone() throws Exception {
-        h.killCommand = "/bin/true"; // signals nothing: the group "survives KILL", as in uninterruptible sleep
-        h.settings.put("ORCH_KILL_GRACE_SECONDS", "1");
+        h.configure(b -> b.killCommand("/bin/true")); // signals nothing: the group "survives KILL", as in uninterruptible sleep
+        h.configure(b -> b.setting("ORCH_KILL_GRACE_SECONDS", "1"));
         h.start("n1");
         node("stuck", "test-host", "10 minutes");
         Process orphan = sleeper();
-        long id = runningJob("stuck", "ok", 605, orphan.pid(), startOf(orphan), tmp.resolve("x"), clock.instant(), 0);
+        long id = runningJob("stuck", "ok", 605, orphan.pid(), startOf(orphan), h.dataDir.resolve("x"), clock.instant(), 0);
 
-        Reaper.Pass pass = h.node.reaper().runOnce();
+        Reaper.Pass pass = h.node().reaper().runOnce();
 
         assertThat(orphan.isAlive()).isTrue();
-        assertThat(job(id).get("status")).as("never handed on while its process lives").isEqualTo("running");
+        assertThat(job(id).status()).as("never handed on while its process lives").isEqualTo("running");
         assertThat(pass.errors()).isEqualTo(1);
 
         orphan.destroyForcibly().waitFor(); // the process finally goes
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
 
-        assertThat(job(id).get("status")).isEqualTo("queued");
+        assertThat(job(id).status()).isEqualTo("queued");
     }
 
     @Test
     void the_lease_reclaim_switch_leaves_expired_nodes_alone() throws Exception {
-        h.settings.put("ORCH_LEASE_RECLAIM_ENABLED", "false");
+        h.configure(b -> b.setting("ORCH_LEASE_RECLAIM_ENABLED", "false"));
         h.start("n1");
         node("far-away", "other-host", "10 minutes");
-        long id = runningJob("far-away", "ok", 604, 4242, Instant.now(), tmp.resolve("x"), clock.instant(), 0);
+        long id = runningJob("far-away", "ok", 604, 4242, Instant.now(), h.dataDir.resolve("x"), clock.instant(), 0);
 
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
 
-        assertThat(job(id).get("status")).isEqualTo("running");
+        assertThat(job(id).status()).isEqualTo("running");
     }
 
     // ------------------------------------------------------------------ timeout backstop
@@ -332,49 +333,49 @@ class ReaperTest {
     void a_watched_run_past_its_timeout_has_its_group_killed_and_is_a_timed_out_attempt() throws Exception {
         h.start("n1");
         long id = h.f.job().agent("slow").repo("slow").availableAt(clock.instant()).insert(); // timeout 5 s
-        assertThat(h.node.dispatcher().drain()).isEqualTo(1);
-        long pid = (Long) job(id).get("pid");
+        assertThat(h.node().dispatcher().drain()).isEqualTo(1);
+        long pid = job(id).pid();
 
         clock.tick(Duration.ofSeconds(4));
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
 
         clock.tick(Duration.ofSeconds(2));
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
 
-        await().atMost(WAIT).until(() -> "queued".equals(job(id).get("status")));
-        Map<String, Object> r = job(id);
-        assertThat(r.get("attempts")).isEqualTo(1);
-        assertThat((String) r.get("error")).startsWith("timed out").contains("timeout_seconds=5");
+        await().atMost(WAIT).until(() -> "queued".equals(job(id).status()));
+        JobRow r = job(id);
+        assertThat(r.attempts()).isEqualTo(1);
+        assertThat(r.error()).startsWith("timed out").contains("timeout_seconds=5");
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
-        assertThat(h.node.reaperStatus().reapedTotal()).containsEntry("timeout", 1L);
+        assertThat(h.node().reaperStatus().reapedTotal()).containsEntry("timeout", 1L);
     }
 
     @Test
     void an_unwatched_run_past_its_timeout_is_killed_before_its_job_is_requeued() throws Exception {
         h.start("n1");
         Process p = sleeper();
-        long id = runningJob("n1", "slow", 605, p.pid(), startOf(p), tmp.resolve("y"),
+        long id = runningJob("n1", "slow", 605, p.pid(), startOf(p), h.dataDir.resolve("y"),
                 clock.instant().minusSeconds(60), 0);
 
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
 
         assertThat(p.isAlive()).isFalse();
-        assertThat(job(id).get("status")).isEqualTo("queued");
-        assertThat((String) job(id).get("error")).startsWith("timed out");
+        assertThat(job(id).status()).isEqualTo("queued");
+        assertThat(job(id).error()).startsWith("timed out");
     }
 
     @Test
     void the_backstop_switch_lets_a_long_run_go_on() throws Exception {
-        h.settings.put("ORCH_TIMEOUT_BACKSTOP_ENABLED", "false");
+        h.configure(b -> b.setting("ORCH_TIMEOUT_BACKSTOP_ENABLED", "false"));
         h.start("n1");
         Process p = sleeper();
-        long id = runningJob("n1", "slow", 606, p.pid(), startOf(p), tmp.resolve("z"),
+        long id = runningJob("n1", "slow", 606, p.pid(), startOf(p), h.dataDir.resolve("z"),
                 clock.instant().minusSeconds(60), 0);
 
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
 
         assertThat(p.isAlive()).isTrue();
-        assertThat(job(id).get("status")).isEqualTo("running");
+        assertThat(job(id).status()).isEqualTo("running");
     }
 }

@@ -1,5 +1,8 @@
 package dev.orchestrator.service;
 
+import dev.orchestrator.testing.JobRow;
+import dev.orchestrator.testing.RunRow;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,45 +10,39 @@ import dev.orchestrator.domain.agent.RepoName;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.testing.MutableClock;
 import dev.orchestrator.testing.NodeHarness;
+import dev.orchestrator.testing.NodeHarnessExtension;
 import dev.orchestrator.testing.Processes;
 import dev.orchestrator.testing.TestJobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Cancel, retry, pause, the transient limits and pruning on a whole node with real processes. */
 class JobControlTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final NodeHarnessExtension nodes = NodeHarnessExtension.withDefaults(b -> b.killGraceSeconds(2));
 
     private NodeHarness h;
 
     @BeforeEach
     void setUp() {
-        h = new NodeHarness(tmp);
-        h.settings.put("ORCH_KILL_GRACE_SECONDS", "2");
+        h = nodes.harness();
     }
 
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
 
     private static JobControl startedControl(NodeHarness harness, String nodeId) {
         harness.start(nodeId);
         return harness.control();
     }
 
-    private Map<String, Object> job(long id) {
+    private JobRow job(long id) {
         return h.job(id);
     }
 
@@ -53,21 +50,21 @@ class JobControlTest {
     void cancelling_a_running_job_kills_its_whole_process_tree_and_ends_it_cancelled() throws Exception {
         h.start("n1");
         long id = h.f.job().agent("tree").repo("t").insert();
-        h.node.dispatcher().drain();
+        h.node().dispatcher().drain();
         Path childPid = h.repoDir("t").resolve("child.pid");
         await().atMost(WAIT).until(() -> Files.exists(childPid) && !Files.readString(childPid).isBlank());
-        long agentPid = (Long) job(id).get("pid");
+        long agentPid = job(id).pid();
         long grandchild = Long.parseLong(Files.readString(childPid).trim());
 
         JobControl.Answer a = h.control().cancel(id);
 
         assertThat(a.result()).isIn(JobControl.Result.IN_PROGRESS, JobControl.Result.DONE);
-        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")));
+        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).status()));
         await().atMost(WAIT).until(() -> Processes.gone(agentPid) && Processes.gone(grandchild));
-        Map<String, Object> r = job(id);
-        assertThat(r.get("error")).isEqualTo("cancelled by operator");
-        assertThat(r.get("finished_at")).isNotNull();
-        assertThat(TestJobs.run(h.f.ds, (Long) r.get("run_id")).get("outcome")).isEqualTo("cancelled");
+        JobRow r = job(id);
+        assertThat(r.error()).isEqualTo("cancelled by operator");
+        assertThat(r.finishedAt()).isNotNull();
+        assertThat(RunRow.read(h.f.ds, r.runId()).outcome()).isEqualTo("cancelled");
         assertThat(h.control().cancel(id)).isEqualTo(new JobControl.Answer(JobControl.Result.CONFLICT,
                 JobStatus.CANCELLED));
     }
@@ -76,27 +73,27 @@ class JobControlTest {
     void a_cancel_request_made_on_another_node_is_carried_out_by_the_owning_nodes_reaper() throws Exception {
         h.start("n1");
         long id = h.f.job().agent("wait").repo("w").insert();
-        h.node.dispatcher().drain();
-        long pid = (Long) job(id).get("pid");
+        h.node().dispatcher().drain();
+        long pid = job(id).pid();
         h.f.control.requestCancel(id, Instant.now()); // what another node's API call does
 
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
 
-        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")) && Processes.gone(pid));
+        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).status()) && Processes.gone(pid));
     }
 
     @Test
     void cancel_requests_are_carried_out_even_with_the_reaper_switched_off() throws Exception {
-        h.settings.put("ORCH_REAPER_ENABLED", "false");
+        h.configure(b -> b.setting("ORCH_REAPER_ENABLED", "false"));
         h.start("n1");
         long id = h.f.job().agent("wait").repo("w").insert();
-        h.node.dispatcher().drain();
-        long pid = (Long) job(id).get("pid");
+        h.node().dispatcher().drain();
+        long pid = job(id).pid();
         h.f.control.requestCancel(id, Instant.now());
 
-        h.node.reaper().runOnce();
+        h.node().reaper().runOnce();
 
-        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).get("status")) && Processes.gone(pid));
+        await().atMost(WAIT).until(() -> "cancelled".equals(job(id).status()) && Processes.gone(pid));
     }
 
     @Test
@@ -108,9 +105,9 @@ class JobControlTest {
 
         assertThat(h.control().cancel(id)).isEqualTo(new JobControl.Answer(JobControl.Result.DONE,
                 JobStatus.CANCELLED));
-        assertThat(job(id).get("status")).isEqualTo("cancelled");
-        assertThat(job(dependant).get("status")).isEqualTo("cancelled");
-        assertThat(job(dependant).get("error")).isEqualTo("dependency " + id + " ended cancelled");
+        assertThat(job(id).status()).isEqualTo("cancelled");
+        assertThat(job(dependant).status()).isEqualTo("cancelled");
+        assertThat(job(dependant).error()).isEqualTo("dependency " + id + " ended cancelled");
         assertThat(h.control().cancel(987654L).result()).isEqualTo(JobControl.Result.NOT_FOUND);
     }
 
@@ -119,18 +116,18 @@ class JobControlTest {
         h.start("n1");
         long id = h.f.job().agent("fail").maxAttempts(1).insert();
         await().atMost(WAIT).until(() -> {
-            h.node.dispatcher().drain();
-            return "failed".equals(job(id).get("status"));
+            h.node().dispatcher().drain();
+            return "failed".equals(job(id).status());
         });
 
         assertThat(h.control().retry(id).result()).isEqualTo(JobControl.Result.DONE);
 
-        Map<String, Object> r = job(id);
-        assertThat(r.get("status")).isEqualTo("queued");
-        assertThat(r.get("attempts")).isEqualTo(0);
-        assertThat(r.get("run_id")).isNull();
-        assertThat(r.get("pid")).isNull();
-        assertThat(r.get("finished_at")).isNull();
+        JobRow r = job(id);
+        assertThat(r.status()).isEqualTo("queued");
+        assertThat(r.attempts()).isEqualTo(0);
+        assertThat(r.runId()).isNull();
+        assertThat(r.pid()).isNull();
+        assertThat(r.finishedAt()).isNull();
         assertThat(h.control().retry(id)).isEqualTo(new JobControl.Answer(JobControl.Result.CONFLICT,
                 JobStatus.QUEUED));
     }
@@ -142,15 +139,15 @@ class JobControlTest {
         h.control().pause(Optional.of(new RepoName("repo-b")));
         long id = h.f.job().agent("ok").repo("repo-a").insert();
 
-        assertThat(h.node.dispatcher().drain()).isZero();
-        try (NodeHarness other = new NodeHarness(tmp, h.f)) {
+        assertThat(h.node().dispatcher().drain()).isZero();
+        try (NodeHarness other = nodes.another()) {
             assertThat(startedControl(other, "n2").pauses()).as("durable, seen by every node")
                     .containsExactly("*", "repo:repo-b");
         }
         h.control().resume(Optional.empty());
         await().atMost(WAIT).until(() -> {
-            h.node.dispatcher().drain();
-            return "done".equals(job(id).get("status"));
+            h.node().dispatcher().drain();
+            return "done".equals(job(id).status());
         });
         assertThat(h.control().pauses()).containsExactly("repo:repo-b");
     }
@@ -158,22 +155,22 @@ class JobControlTest {
     @Test
     void transient_failures_stop_at_the_configured_limit_and_output_patterns_count_as_transient() {
         MutableClock clock = new MutableClock(Instant.now());
-        h.clock = clock;
-        h.settings.put("ORCH_MAX_TRANSIENT_ATTEMPTS", "2");
+        h.configure(b -> b.clock(clock));
+        h.configure(b -> b.setting("ORCH_MAX_TRANSIENT_ATTEMPTS", "2"));
         h.start("n1");
         long id = h.f.job().agent("limited").availableAt(clock.instant()).insert(); // exits 1, says "rate limit"
 
         for (int i = 1; i <= 2; i++) {
             int expected = i;
-            h.node.dispatcher().drain();
-            await().atMost(WAIT).until(() -> (Integer) job(id).get("transient_attempts") == expected);
-            assertThat(job(id).get("status")).isEqualTo("queued");
-            assertThat(job(id).get("attempts")).as("transient failures do not count attempts").isEqualTo(0);
+            h.node().dispatcher().drain();
+            await().atMost(WAIT).until(() -> job(id).transientAttempts() == expected);
+            assertThat(job(id).status()).isEqualTo("queued");
+            assertThat(job(id).attempts()).as("transient failures do not count attempts").isEqualTo(0);
             clock.tick(Duration.ofHours(1));
         }
-        h.node.dispatcher().drain();
-        await().atMost(WAIT).until(() -> "failed".equals(job(id).get("status")));
-        assertThat((String) job(id).get("error")).contains("exceeds ORCH_MAX_TRANSIENT_ATTEMPTS=2")
+        h.node().dispatcher().drain();
+        await().atMost(WAIT).until(() -> "failed".equals(job(id).status()));
+        assertThat(job(id).error()).contains("exceeds ORCH_MAX_TRANSIENT_ATTEMPTS=2")
                 .contains("rate limit exceeded");
     }
 
@@ -181,14 +178,14 @@ class JobControlTest {
     void retention_prunes_old_finished_jobs_with_their_runs_and_files_but_keeps_what_is_still_needed()
             throws Exception {
         MutableClock clock = new MutableClock(Instant.now());
-        h.clock = clock;
-        h.settings.put("ORCH_RETENTION_DAYS", "14");
+        h.configure(b -> b.clock(clock));
+        h.configure(b -> b.setting("ORCH_RETENTION_DAYS", "14"));
         h.start("n1");
         long old = h.f.job().agent("ok").availableAt(clock.instant()).insert();
         long needed = h.f.job().agent("ok").availableAt(clock.instant()).insert();
         await().atMost(WAIT).until(() -> {
-            h.node.dispatcher().drain();
-            return "done".equals(job(old).get("status")) && "done".equals(job(needed).get("status"));
+            h.node().dispatcher().drain();
+            return "done".equals(job(old).status()) && "done".equals(job(needed).status());
         });
         long waiting = h.f.job().status("queued").insert();
         h.f.db.execute("INSERT INTO job_dependencies VALUES (" + waiting + ", " + needed + ")");
@@ -196,9 +193,9 @@ class JobControlTest {
         assertThat(oldRunDir).isDirectory();
 
         clock.tick(Duration.ofDays(13));
-        assertThat(h.node.retention().pruneOnce()).isZero();
+        assertThat(h.node().retention().pruneOnce()).isZero();
         clock.tick(Duration.ofDays(2));
-        assertThat(h.node.retention().pruneOnce()).isEqualTo(1);
+        assertThat(h.node().retention().pruneOnce()).isEqualTo(1);
 
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM jobs WHERE id = " + old)).isZero();
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE job_id = " + old)).isZero();

@@ -1,5 +1,7 @@
 package dev.orchestrator.store;
 
+import dev.orchestrator.testing.JobRow;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.orchestrator.domain.job.ClaimPolicy;
@@ -102,10 +104,10 @@ class GatesTest {
         List<Long> cancelled = f.control.cancelDoomedQueued("cancelled by operator", f.clock.instant());
 
         assertThat(cancelled).containsExactlyInAnyOrder(child, grandchild);
-        assertThat(TestJobs.row(f.ds, child).get("error")).isEqualTo("dependency " + root + " ended failed");
-        assertThat(TestJobs.row(f.ds, grandchild).get("error")).isEqualTo("dependency " + child + " ended cancelled");
-        assertThat(TestJobs.row(f.ds, unrelated).get("status")).isEqualTo("queued");
-        assertThat(TestJobs.row(f.ds, grandchild).get("finished_at")).isNotNull();
+        assertThat(JobRow.read(f.ds, child).error()).isEqualTo("dependency " + root + " ended failed");
+        assertThat(JobRow.read(f.ds, grandchild).error()).isEqualTo("dependency " + child + " ended cancelled");
+        assertThat(JobRow.read(f.ds, unrelated).status()).isEqualTo("queued");
+        assertThat(JobRow.read(f.ds, grandchild).finishedAt()).isNotNull();
     }
 
     @Test
@@ -137,7 +139,7 @@ class GatesTest {
         assertThat(claim(limits).map(ClaimedJob::id)).contains(s1);
         assertThat(claim(limits).map(ClaimedJob::id)).contains(q1);
         assertThat(claim(limits)).isEmpty();
-        assertThat(TestJobs.row(f.ds, s2).get("status")).isEqualTo("queued");
+        assertThat(JobRow.read(f.ds, s2).status()).isEqualTo("queued");
     }
 
     @Test
@@ -151,8 +153,8 @@ class GatesTest {
         ClaimPolicy oneSlot = new ClaimPolicy(2, false, true, Map.of());
 
         assertThat(claim(oneSlot).map(ClaimedJob::id)).contains(eligible);
-        assertThat(TestJobs.row(f.ds, backedOff).get("status")).isEqualTo("queued");
-        assertThat(TestJobs.row(f.ds, blocked).get("status")).isEqualTo("queued");
+        assertThat(JobRow.read(f.ds, backedOff).status()).isEqualTo("queued");
+        assertThat(JobRow.read(f.ds, blocked).status()).isEqualTo("queued");
     }
 
     /**
@@ -196,7 +198,7 @@ class GatesTest {
             if (!runningIds.isEmpty() && (got.isEmpty() || random.nextBoolean())) {
                 long done = runningIds.get(random.nextInt(runningIds.size()));
                 ClaimedJob c = new ClaimedJob(done, "a", "r", "{}", 0, 0, 2, 0,
-                        (java.time.Instant) TestJobs.row(f.ds, done).get("started_at"), f.node.id());
+                        JobRow.read(f.ds, done).startedAt(), f.node.id());
                 finish(c, random.nextInt(8) == 0 ? "failed" : "done");
                 f.control.cancelDoomedQueued("cancelled by operator", f.clock.instant());
             }

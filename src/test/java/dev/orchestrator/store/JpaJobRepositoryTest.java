@@ -1,5 +1,7 @@
 package dev.orchestrator.store;
 
+import dev.orchestrator.testing.JobRow;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +12,6 @@ import dev.orchestrator.testing.TestJobs;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -46,18 +47,18 @@ class JpaJobRepositoryTest {
         }).orElseThrow();
 
         assertThat(ownedBeforeTheWrite).isTrue();
-        Map<String, Object> row = TestJobs.row(f.ds, id); // ...the listener released it on the write
-        assertThat(row.get("status")).isEqualTo("queued");
-        assertThat(row.get("run_id")).isNull();
-        assertThat(row.get("pid")).isNull();
-        assertThat(row.get("started_at")).isNull();
-        assertThat(row.get("claimed_by")).isNull();
-        assertThat(row.get("finished_at")).isNull();
-        assertThat(row.get("attempts")).isEqualTo(0);
-        assertThat(row.get("transient_attempts")).isEqualTo(0);
-        assertThat(row.get("cancel_requested")).isEqualTo(false);
-        assertThat(row.get("available_at")).isEqualTo(NOW.toInstant());
-        assertThat(row.get("error")).as("kept: why it failed last time").isEqualTo("exit code 1");
+        JobRow row = JobRow.read(f.ds, id); // ...the listener released it on the write
+        assertThat(row.status()).isEqualTo("queued");
+        assertThat(row.runId()).isNull();
+        assertThat(row.pid()).isNull();
+        assertThat(row.startedAt()).isNull();
+        assertThat(row.claimedBy()).isNull();
+        assertThat(row.finishedAt()).isNull();
+        assertThat(row.attempts()).isEqualTo(0);
+        assertThat(row.transientAttempts()).isEqualTo(0);
+        assertThat(row.cancelRequested()).isEqualTo(false);
+        assertThat(row.availableAt()).isEqualTo(NOW.toInstant());
+        assertThat(row.error()).as("kept: why it failed last time").isEqualTo("exit code 1");
     }
 
     @Test
@@ -69,10 +70,10 @@ class JpaJobRepositoryTest {
             return true;
         });
 
-        Map<String, Object> row = TestJobs.row(f.ds, id);
-        assertThat(row.get("status")).isEqualTo("cancelled");
-        assertThat(row.get("error")).isEqualTo("cancelled by operator");
-        assertThat(row.get("finished_at")).isEqualTo(NOW.toInstant());
+        JobRow row = JobRow.read(f.ds, id);
+        assertThat(row.status()).isEqualTo("cancelled");
+        assertThat(row.error()).isEqualTo("cancelled by operator");
+        assertThat(row.finishedAt()).isEqualTo(NOW.toInstant());
     }
 
     @Test
@@ -84,7 +85,7 @@ class JpaJobRepositoryTest {
             return true;
         })).isInstanceOf(IllegalJobTransitionException.class);
 
-        assertThat(TestJobs.row(f.ds, id).get("status")).isEqualTo("queued");
+        assertThat(JobRow.read(f.ds, id).status()).isEqualTo("queued");
         assertThat(jobs.changeLocked(987654L, Job::status)).isEmpty();
     }
 

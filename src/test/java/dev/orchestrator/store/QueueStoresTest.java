@@ -1,5 +1,8 @@
 package dev.orchestrator.store;
 
+import dev.orchestrator.testing.JobRow;
+import dev.orchestrator.testing.RunRow;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -43,7 +46,7 @@ class QueueStoresTest {
         long id = f.runningWithRun(7, 70).insert();
         assertThatThrownBy(() -> f.db.execute("UPDATE jobs SET status = 'queued' WHERE id = " + id))
                 .hasMessageContaining("jobs_queued_owns_no_run");
-        assertThat(TestJobs.row(f.ds, id).get("status")).isEqualTo("running");
+        assertThat(JobRow.read(f.ds, id).status()).isEqualTo("running");
     }
 
     @Test
@@ -87,12 +90,12 @@ class QueueStoresTest {
         long id = f.job().insert();
         ClaimedJob c = claim();
 
-        Map<String, Object> r = TestJobs.row(f.ds, id);
-        assertThat(r.get("status")).isEqualTo("running");
-        assertThat(r.get("run_id")).isNull();
-        assertThat(r.get("pid")).isNull();
-        assertThat(r.get("started_at")).isEqualTo(f.clock.instant());
-        assertThat(r.get("claimed_by")).isEqualTo(f.node.id());
+        JobRow r = JobRow.read(f.ds, id);
+        assertThat(r.status()).isEqualTo("running");
+        assertThat(r.runId()).isNull();
+        assertThat(r.pid()).isNull();
+        assertThat(r.startedAt()).isEqualTo(f.clock.instant());
+        assertThat(r.claimedBy()).isEqualTo(f.node.id());
         assertThat(c.claimedAt()).isEqualTo(f.clock.instant());
     }
 
@@ -109,7 +112,7 @@ class QueueStoresTest {
         assertThat(TestJobs.count(f.ds, "SELECT count(*) FROM agent_runs")).isZero();
         RunStart run = attach(fresh);
         assertThat(run.attempt()).isEqualTo(1);
-        assertThat(TestJobs.row(f.ds, fresh.id()).get("run_id")).isEqualTo(run.runId());
+        assertThat(JobRow.read(f.ds, fresh.id()).runId()).isEqualTo(run.runId());
     }
 
     @Test
@@ -133,7 +136,7 @@ class QueueStoresTest {
         f.db.execute("UPDATE nodes SET stopped_at = now() WHERE id = '" + f.node.id() + "'"); // fenced
 
         assertThat(f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(10))).isEmpty();
-        assertThat(TestJobs.row(f.ds, id).get("status")).isEqualTo("queued");
+        assertThat(JobRow.read(f.ds, id).status()).isEqualTo("queued");
 
         f.db.execute("UPDATE nodes SET stopped_at = NULL WHERE id = '" + f.node.id() + "'"); // rejoined
         assertThat(f.claims.claimNext(f.node.id(), f.clock.instant(), TestStatements.capacityOnly(10))).isPresent();
@@ -150,15 +153,15 @@ class QueueStoresTest {
         assertThat(f.finishes.reapUnstartedToQueued(slow.id(), run.runId(), "spawn grace expired", f.clock.instant()))
                 .isFalse();
         assertThat(f.finishes.reapUnstartedToQueued(slow.id(), null, "spawn grace expired", f.clock.instant())).isFalse();
-        Map<String, Object> r = TestJobs.row(f.ds, slow.id());
-        assertThat(r.get("status")).isEqualTo("running");
-        assertThat(r.get("pid")).isEqualTo(4242L);
+        JobRow r = JobRow.read(f.ds, slow.id());
+        assertThat(r.status()).isEqualTo("running");
+        assertThat(r.pid()).isEqualTo(4242L);
 
         f.job().insert();
         ClaimedJob stuck = claim();
         assertThat(f.finishes.reapUnstartedToQueued(stuck.id(), 999L, "wrong run", f.clock.instant())).isFalse();
         assertThat(f.finishes.reapUnstartedToQueued(stuck.id(), null, "spawn grace expired", f.clock.instant())).isTrue();
-        assertThat(TestJobs.row(f.ds, stuck.id()).get("status")).isEqualTo("queued");
+        assertThat(JobRow.read(f.ds, stuck.id()).status()).isEqualTo("queued");
     }
 
     @Test
@@ -200,12 +203,12 @@ class QueueStoresTest {
         assertThat(f.claims.stampProcess(first.id(), oldRun.runId(), 1, f.clock.instant(), null, f.clock.instant()))
                 .isEqualTo(Ownership.LOST);
 
-        Map<String, Object> r = TestJobs.row(f.ds, first.id());
-        assertThat(r.get("status")).isEqualTo("running");
-        assertThat(r.get("run_id")).isEqualTo(newRun.runId());
-        assertThat(r.get("attempts")).isEqualTo(0);
-        assertThat(TestJobs.run(f.ds, oldRun.runId()).get("outcome")).isEqualTo("abandoned");
-        assertThat(TestJobs.run(f.ds, newRun.runId()).get("finished_at")).isNull();
+        JobRow r = JobRow.read(f.ds, first.id());
+        assertThat(r.status()).isEqualTo("running");
+        assertThat(r.runId()).isEqualTo(newRun.runId());
+        assertThat(r.attempts()).isEqualTo(0);
+        assertThat(RunRow.read(f.ds, oldRun.runId()).outcome()).isEqualTo("abandoned");
+        assertThat(RunRow.read(f.ds, newRun.runId()).finishedAt()).isNull();
     }
 
     @Test
@@ -219,16 +222,16 @@ class QueueStoresTest {
                 f.clock.instant(), f.clock.instant());
 
         assertThat(next).contains(JobStatus.FAILED);
-        Map<String, Object> r = TestJobs.row(f.ds, c.id());
-        assertThat(r.get("status")).isEqualTo("failed");
-        assertThat(r.get("attempts")).isEqualTo(1);
-        assertThat(r.get("run_id")).isEqualTo(run.runId());
-        assertThat(r.get("pid")).isEqualTo(99L);
-        assertThat(r.get("finished_at")).isEqualTo(f.clock.instant());
-        assertThat(r.get("error")).isEqualTo("exit code 3");
-        Map<String, Object> runRow = TestJobs.run(f.ds, run.runId());
-        assertThat(runRow.get("outcome")).isEqualTo("failed");
-        assertThat(runRow.get("exit_code")).isEqualTo(3);
+        JobRow r = JobRow.read(f.ds, c.id());
+        assertThat(r.status()).isEqualTo("failed");
+        assertThat(r.attempts()).isEqualTo(1);
+        assertThat(r.runId()).isEqualTo(run.runId());
+        assertThat(r.pid()).isEqualTo(99L);
+        assertThat(r.finishedAt()).isEqualTo(f.clock.instant());
+        assertThat(r.error()).isEqualTo("exit code 3");
+        RunRow runRow = RunRow.read(f.ds, run.runId());
+        assertThat(runRow.outcome()).isEqualTo("failed");
+        assertThat(runRow.exitCode()).isEqualTo(3);
     }
 
     @Test
@@ -239,14 +242,14 @@ class QueueStoresTest {
         Instant processStart = Instant.parse("2026-06-17T09:59:59.120Z");
         assertThat(f.claims.stampProcess(c.id(), run.runId(), 4321, processStart, null, f.clock.instant()).owned()).isTrue();
 
-        Map<String, Object> r = TestJobs.run(f.ds, run.runId());
-        assertThat(r.get("node_id")).isEqualTo(f.node.id());
-        assertThat(r.get("host")).isEqualTo(f.node.host());
-        assertThat(r.get("boot_id")).isEqualTo(f.node.bootId());
-        assertThat(r.get("pid")).isEqualTo(4321L);
-        assertThat(r.get("process_started_at")).isEqualTo(processStart);
-        assertThat(r.get("log_path")).isEqualTo("/tmp/orch-test-runs/" + run.runId() + "/output.log");
-        assertThat(TestJobs.row(f.ds, c.id()).get("pid")).isEqualTo(4321L);
+        RunRow r = RunRow.read(f.ds, run.runId());
+        assertThat(r.nodeId()).isEqualTo(f.node.id());
+        assertThat(r.host()).isEqualTo(f.node.host());
+        assertThat(r.bootId()).isEqualTo(f.node.bootId());
+        assertThat(r.pid()).isEqualTo(4321L);
+        assertThat(r.processStartedAt()).isEqualTo(processStart);
+        assertThat(r.logPath()).isEqualTo("/tmp/orch-test-runs/" + run.runId() + "/output.log");
+        assertThat(JobRow.read(f.ds, c.id()).pid()).isEqualTo(4321L);
     }
 
     @Test

@@ -24,41 +24,103 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 
 /**
  * A whole node as the server wires it (real database, real processes), with test agents from
- * src/test/agents, a data directory under a temp dir, and settings overridable per test.
+ * src/test/agents and a data directory of its own. Configured through its {@link Builder} (the
+ * defaults, then {@link #configure} for one test) until the node starts; tests get harnesses from
+ * {@link NodeHarnessExtension}, which also closes them.
  */
 public final class NodeHarness implements AutoCloseable {
     public static final Path AGENTS = Path.of("src/test/agents").toAbsolutePath();
 
+    /** How the node is set up; each setter returns the builder. */
+    public static final class Builder {
+        private final Path dataDir;
+        private final QueueFixture fixture;
+        private final Map<String, String> settings = new HashMap<>();
+        private QueueStores stores;
+        private String killCommand = OsCommands.require("kill");
+        private Clock clock = Clock.systemUTC();
+        private DoubleSupplier jitter = () -> 1.0;
+
+        private Builder(Path dataDir, QueueFixture fixture) {
+            this.dataDir = dataDir;
+            this.fixture = fixture;
+            settings.put("ORCH_DATA_DIR", dataDir.toString());
+            settings.put("ORCH_AGENTS_FILE", dataDir.resolve("unused-agents.json").toString());
+            settings.put("ORCH_KILL_GRACE_SECONDS", "5");
+        }
+
+        /** One ORCH_* setting, as the environment would give it. */
+        public Builder setting(String name, String value) {
+            settings.put(name, value);
+            return this;
+        }
+
+        public Builder killGraceSeconds(int seconds) {
+            return setting("ORCH_KILL_GRACE_SECONDS", Integer.toString(seconds));
+        }
+
+        /** The stores the node uses (default: the fixture's); a test may give one that fails where it wants. */
+        public Builder stores(QueueStores value) {
+            stores = value;
+            return this;
+        }
+
+        /** The kill command the node uses; a test may give one that signals nothing. */
+        public Builder killCommand(String value) {
+            killCommand = value;
+            return this;
+        }
+
+        public Builder clock(Clock value) {
+            clock = value;
+            return this;
+        }
+
+        /** The back-off's jitter (default 1.0: every delay is its ceiling, so tests can name it exactly). */
+        public Builder jitter(DoubleSupplier value) {
+            jitter = value;
+            return this;
+        }
+
+        public NodeHarness build() {
+            return new NodeHarness(this);
+        }
+    }
+
+    /** A harness on the database state {@code fixture} has set up, with its data in {@code dataDir}. */
+    public static Builder builder(Path dataDir, QueueFixture fixture) {
+        return new Builder(dataDir, fixture);
+    }
+
     public final QueueFixture f;
     public final Path dataDir;
-    public final Map<String, String> settings = new HashMap<>();
     public final ExecutorService executor = Executors.newCachedThreadPool();
     /** What the node runs its asynchronous work on (starts, kills, exit handlers). */
     public final HeldExecutor nodeExecutor = new HeldExecutor(executor);
-    /** The stores the node uses; a test may swap in one that fails where it wants. */
-    public QueueStores stores;
-    /** The kill command the node uses; a test may swap in one that signals nothing. */
-    public String killCommand = OsCommands.require("kill");
-    public Clock clock = Clock.systemUTC();
-    /** The back-off's jitter; 1.0 makes every delay its ceiling, so tests can name it exactly. */
-    public java.util.function.DoubleSupplier jitter = () -> 1.0;
-    public OrchestratorNode node;
+    private final Builder config;
+    private OrchestratorNode node;
+    private JobControl control;
+    private boolean closed;
+    private boolean stopped;
 
-    /** A harness on a freshly emptied database. */
-    public NodeHarness(Path dataDir) {
-        this(dataDir, new QueueFixture());
+    private NodeHarness(Builder config) {
+        this.config = config;
+        this.f = config.fixture;
+        this.dataDir = config.dataDir;
     }
 
-    /** A harness on the database state {@code fixture} has set up (not emptied again). */
-    public NodeHarness(Path dataDir, QueueFixture fixture) {
-        this.f = fixture;
-        this.dataDir = dataDir;
-        settings.put("ORCH_DATA_DIR", dataDir.toString());
-        settings.put("ORCH_AGENTS_FILE", dataDir.resolve("unused-agents.json").toString());
-        settings.put("ORCH_KILL_GRACE_SECONDS", "5");
+    /** Changes this harness's configuration for one test; only before its node starts. */
+    public NodeHarness configure(Consumer<Builder> change) {
+        if (node != null) {
+            throw new IllegalStateException("configure the harness before its node starts");
+        }
+        change.accept(config);
+        return this;
     }
 
     public static AgentCatalog agents() {
@@ -82,7 +144,7 @@ public final class NodeHarness implements AutoCloseable {
     }
 
     public OrchestratorConfig config() {
-        return OrchestratorConfig.from(new Settings(k -> Optional.ofNullable(settings.get(k))), "test-host");
+        return OrchestratorConfig.from(new Settings(k -> Optional.ofNullable(config.settings.get(k))), "test-host");
     }
 
     public NodeIdentity identity(String id) {
@@ -91,24 +153,28 @@ public final class NodeHarness implements AutoCloseable {
 
     /** Builds the node and runs its start-up (register, recover, sanitize); dispatching is by hand. */
     public OrchestratorNode start(String nodeId) {
-        node = NodeFactory.node(config(), agents(), stores == null ? f.stores : stores, identity(nodeId), clock,
-                new NodeSettings.Commands(OsCommands.require("setsid"), killCommand),
-                Map.of("PATH", "/usr/bin:/bin", "ORCH_DB_PASSWORD", "secret"), nodeExecutor, jitter);
+        node = NodeFactory.node(config(), agents(), config.stores == null ? f.stores : config.stores,
+                identity(nodeId), config.clock, new NodeSettings.Commands(OsCommands.require("setsid"),
+                        config.killCommand),
+                Map.of("PATH", "/usr/bin:/bin", "ORCH_DB_PASSWORD", "secret"), nodeExecutor, config.jitter);
         control = new JobControl(node, QueueFixture.jobs());
         node.prepare();
         return node;
     }
 
-    private JobControl control;
+    /** The started node (null before {@link #start}). */
+    public OrchestratorNode node() {
+        return node;
+    }
 
     /** Operators' control on the started node, as the API reaches it. */
     public JobControl control() {
         return control;
     }
 
-    /** The job's row (see {@link TestJobs#row}). */
-    public Map<String, Object> job(long id) {
-        return TestJobs.row(f.ds, id);
+    /** The job's row as stored. */
+    public JobRow job(long id) {
+        return JobRow.read(f.ds, id);
     }
 
     /**
@@ -136,12 +202,24 @@ public final class NodeHarness implements AutoCloseable {
     }
 
     public Instant now() {
-        return clock.instant();
+        return config.clock.instant();
     }
 
+    /** The node's orderly stop, now; {@link #close} then does not stop it again. */
+    public void stopNode() {
+        OrchestratorNode n = node;
+        stopped = true;
+        n.stop();
+    }
+
+    /** Stops the node and the harness's threads; a second call does nothing. */
     @Override
     public void close() {
-        if (node != null) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (node != null && !stopped) {
             node.stop();
         }
         executor.shutdownNow();

@@ -3,18 +3,15 @@ package dev.orchestrator.testing;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.HashMap;
-import java.util.Map;
 import javax.sql.DataSource;
 
 /**
  * Seeds job rows with arbitrary (possibly impossible) column values, like the predecessor's
- * {@code _seed_job}, and reads rows back as maps. Defaults: a queued job of agent "developer"
+ * {@code _seed_job} (rows are read back as {@link JobRow} and {@link RunRow}). Defaults: a queued job of agent "developer"
  * for repo "orchestrator", attempts 0 of 2, available since the epoch.
  */
 public final class TestJobs {
@@ -92,16 +89,6 @@ public final class TestJobs {
         }
     }
 
-    /** The job's row as column name -> value (timestamps as Instant). */
-    public static Map<String, Object> row(DataSource ds, long id) {
-        return single(ds, "SELECT * FROM jobs WHERE id = ?", id);
-    }
-
-    /** The run's row as column name -> value. */
-    public static Map<String, Object> run(DataSource ds, long runId) {
-        return single(ds, "SELECT * FROM agent_runs WHERE id = ?", runId);
-    }
-
     public static long count(DataSource ds, String sql) {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql);
              ResultSet rs = ps.executeQuery()) {
@@ -112,28 +99,6 @@ public final class TestJobs {
         }
     }
 
-    private static Map<String, Object> single(DataSource ds, String sql, long id) {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw new IllegalStateException("no row for id " + id);
-                }
-                ResultSetMetaData md = rs.getMetaData();
-                Map<String, Object> row = new HashMap<>();
-                for (int i = 1; i <= md.getColumnCount(); i++) {
-                    Object v = rs.getObject(i);
-                    if (v instanceof java.sql.Timestamp) {
-                        v = rs.getObject(i, OffsetDateTime.class).toInstant();
-                    }
-                    row.put(md.getColumnName(i), v);
-                }
-                return row;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static OffsetDateTime ts(Instant i) {
         return i == null ? null : OffsetDateTime.ofInstant(i, ZoneOffset.UTC);

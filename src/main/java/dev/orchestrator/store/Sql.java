@@ -61,11 +61,6 @@ final class Sql {
         return new Sql(text);
     }
 
-    /** The statement as written, fragments spliced in (for docs and error messages). */
-    String text() {
-        return text;
-    }
-
     /** The values of a statement's named parameters. */
     static final class Params {
         private final Map<String, Object> values = new LinkedHashMap<>();

@@ -14,7 +14,7 @@ import java.util.List;
 public record JobDto(long id, String agent, String repo, String status, int priority, int attempts, int maxAttempts,
                      int transientAttempts, Instant availableAt, Long runId, Long pid, Instant startedAt,
                      Instant finishedAt, String error, Instant createdAt, Instant updatedAt, JsonValue payload,
-                     Boolean cancelRequested, List<Long> dependsOn, List<RunDto> runs) {
+                     Boolean cancelRequested, String submittedBy, List<Long> dependsOn, List<RunDto> runs) {
 
     /** One run of a job. */
     public record RunDto(long id, int attempt, String node, Long pid, Instant processStartedAt, Instant startedAt,
@@ -35,7 +35,7 @@ public record JobDto(long id, String agent, String repo, String status, int prio
         return new JobDto(j.id(), j.agent(), j.repo(), j.status().db(), j.priority(), j.attempts(), j.maxAttempts(),
                 j.transientAttempts(), instant(j.availableAt()), j.runId(), j.pid(), instant(j.startedAt()),
                 instant(j.finishedAt()), j.error(), instant(j.createdAt()), instant(j.updatedAt()),
-                json(j.payload()), j.cancelRequested(), dependsOn,
+                json(j.payload()), j.cancelRequested(), j.submittedBy(), dependsOn,
                 runs == null ? null : runs.stream().map(RunDto::of).toList());
     }
 

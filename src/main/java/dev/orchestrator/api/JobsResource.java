@@ -4,6 +4,8 @@ import dev.orchestrator.service.JobControl;
 import dev.orchestrator.service.QueueService;
 import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
+import dev.orchestrator.domain.access.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -32,14 +34,18 @@ public class JobsResource {
     @Inject
     JobControl control;
 
+    @Inject
+    Callers callers;
+
     @Context
     UriInfo uri;
 
     /** {@code Idempotency-Key}: the same key and request return the first job (200), another request 409. */
     @POST
+    @RolesAllowed(Role.SUBMIT_NAME)
     @Consumes(MediaType.APPLICATION_JSON)
     public Response enqueue(@HeaderParam("Idempotency-Key") String idempotencyKey, String body) {
-        QueueService.Enqueued e = queue.enqueue(EnqueueRequestParser.parse(body), idempotencyKey);
+        QueueService.Enqueued e = queue.enqueue(EnqueueRequestParser.parse(body), idempotencyKey, callers.current());
         JobDto dto = details(e.job().id());
         if (e.replayed()) {
             return Response.ok(dto).header("Idempotent-Replayed", "true").build();
@@ -51,6 +57,7 @@ public class JobsResource {
 
     /** Newest first; {@code cursor} is the {@code next_cursor} of the previous page. */
     @GET
+    @RolesAllowed(Role.READ_NAME)
     public PageDto list(@QueryParam("status") String status, @QueryParam("repo") String repo,
                         @QueryParam("agent") String agent, @QueryParam("limit") @DefaultValue("50") String limit,
                         @QueryParam("cursor") String cursor) {
@@ -64,11 +71,12 @@ public class JobsResource {
             }
         }
         QueueService.Page page = queue.list(new JobRepository.ListFilter(s, repo, agent),
-                cursor == null ? null : Parameters.positive(cursor, "cursor"), (int) Math.min(Parameters.positive(limit, "limit"), Integer.MAX_VALUE)); // too large: the service says so
+                cursor == null ? null : Parameters.positive(cursor, "cursor"), (int) Math.min(Parameters.positive(limit, "limit"), Integer.MAX_VALUE), callers.current()); // too large: the service says so
         return new PageDto(page.jobs().stream().map(JobDto::of).toList(), page.nextCursor());
     }
 
     @GET
+    @RolesAllowed(Role.READ_NAME)
     @Path("{id}")
     public JobDto get(@PathParam("id") String id) {
         return details(Parameters.jobId(id));
@@ -79,19 +87,21 @@ public class JobsResource {
      * grace period, and the job ends cancelled (202 while that happens). Finished: 409.
      */
     @POST
+    @RolesAllowed(Role.OPERATE_NAME)
     @Path("{id}/cancel")
     public Response cancel(@PathParam("id") String id) {
         long jobId = Parameters.jobId(id);
-        JobControl.Answer a = control.cancel(jobId);
+        JobControl.Answer a = control.cancel(jobId, callers.current());
         return answer(jobId, a, "cancel", Response.Status.ACCEPTED);
     }
 
     /** Failed or cancelled: back to queued with attempts reset (200). Otherwise 409. */
     @POST
+    @RolesAllowed(Role.OPERATE_NAME)
     @Path("{id}/retry")
     public Response retry(@PathParam("id") String id) {
         long jobId = Parameters.jobId(id);
-        return answer(jobId, control.retry(jobId), "retry", Response.Status.OK);
+        return answer(jobId, control.retry(jobId, callers.current()), "retry", Response.Status.OK);
     }
 
     private Response answer(long jobId, JobControl.Answer a, String action, Response.Status inProgress) {
@@ -105,7 +115,7 @@ public class JobsResource {
     }
 
     private JobDto details(long jobId) {
-        QueueService.JobDetails d = queue.job(jobId).orElseThrow(() -> notFound(jobId));
+        QueueService.JobDetails d = queue.job(jobId, callers.current()).orElseThrow(() -> notFound(jobId));
         return JobDto.of(d.job(), queue.dependenciesOf(jobId), d.runs());
     }
 

@@ -1,7 +1,11 @@
 package dev.orchestrator.api;
 
 import dev.orchestrator.service.InvalidRequestException;
+import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
@@ -44,6 +48,61 @@ public final class ProblemMappers {
         @Override
         public Response toResponse(dev.orchestrator.service.ConflictException e) {
             return response(Problem.of(409, "Conflict", e.getMessage(), null));
+        }
+    }
+
+    /** A token outside its repos (checked by the service, which audits it): 403. */
+    @Provider
+    public static class AccessDeniedMapper implements ExceptionMapper<dev.orchestrator.service.AccessDeniedException> {
+        @Override
+        public Response toResponse(dev.orchestrator.service.AccessDeniedException e) {
+            return response(Problem.of(403, "Forbidden", e.getMessage(), null));
+        }
+    }
+
+    /**
+     * A token without the role a method's {@code @RolesAllowed} names: 403 naming the role, and a
+     * refused control attempt goes to the audit trail.
+     */
+    @Provider
+    public static class MissingRoleMapper implements ExceptionMapper<jakarta.ws.rs.ForbiddenException> {
+        @Context
+        ResourceInfo resource;
+
+        @Context
+        HttpServletRequest request;
+
+        @Inject
+        dev.orchestrator.service.AuditTrail audit;
+
+        @Override
+        public Response toResponse(jakarta.ws.rs.ForbiddenException e) {
+            String needed = neededRole();
+            String who = request.getUserPrincipal() == null ? "this token" : "token '"
+                    + request.getUserPrincipal().getName() + "'";
+            String detail = needed == null ? who + " may not do this"
+                    : who + " lacks the role '" + needed + "' that this request needs";
+            ControlActions.of(request.getMethod(), BearerTokenMechanism.pathOf(request),
+                            ControlActions.queryParameter(request.getQueryString(), "repo"))
+                    .ifPresent(a -> {
+                        try {
+                            audit.refused(request.getUserPrincipal() == null ? null
+                                            : request.getUserPrincipal().getName(), a.action(), a.target(),
+                                    dev.orchestrator.domain.audit.AuditEvent.Result.FORBIDDEN, detail,
+                                    request.getRemoteAddr());
+                        } catch (RuntimeException failure) {
+                            LOG.log(Level.WARNING, "could not write a refused " + a.action()
+                                    + " to the audit trail", failure);
+                        }
+                    });
+            return response(Problem.of(403, "Forbidden", detail, null));
+        }
+
+        private String neededRole() {
+            java.lang.reflect.Method m = resource == null ? null : resource.getResourceMethod();
+            jakarta.annotation.security.RolesAllowed allowed = m == null ? null
+                    : m.getAnnotation(jakarta.annotation.security.RolesAllowed.class);
+            return allowed == null || allowed.value().length == 0 ? null : String.join(" or ", allowed.value());
         }
     }
 

@@ -2,6 +2,8 @@ package dev.orchestrator.api;
 
 import dev.orchestrator.service.JobControl;
 import dev.orchestrator.service.QueueService;
+import dev.orchestrator.domain.access.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -22,23 +24,29 @@ public class QueueResource {
     @Inject
     JobControl control;
 
+    @Inject
+    Callers callers;
+
     @GET
+    @RolesAllowed(Role.READ_NAME)
     public QueueDto get() {
         return QueueDto.of(queue.overview());
     }
 
     /** Stops claiming (durably) until resumed; running jobs go on. */
     @POST
+    @RolesAllowed(Role.OPERATE_NAME)
     @Path("pause")
     public QueueDto.Paused pause(@QueryParam("repo") String repo) {
-        control.pause(Parameters.repo(repo));
+        control.pause(Parameters.repo(repo), callers.current());
         return QueueDto.Paused.of(control.pauses());
     }
 
     @POST
+    @RolesAllowed(Role.OPERATE_NAME)
     @Path("resume")
     public QueueDto.Paused resume(@QueryParam("repo") String repo) {
-        control.resume(Parameters.repo(repo));
+        control.resume(Parameters.repo(repo), callers.current());
         return QueueDto.Paused.of(control.pauses());
     }
 

@@ -1,9 +1,15 @@
 package dev.orchestrator.api;
 
+import dev.orchestrator.domain.access.Role;
+import jakarta.annotation.security.DeclareRoles;
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
 
-/** The REST API lives under /api. */
+/**
+ * The REST API lives under /api. Every request there needs a bearer token ({@link BearerTokenMechanism});
+ * the roles are declared here, or {@code @RolesAllowed} would refuse every token.
+ */
 @ApplicationPath("/api")
+@DeclareRoles({Role.READ_NAME, Role.SUBMIT_NAME, Role.OPERATE_NAME, Role.ADMIN_NAME})
 public class RestApplication extends Application {
 }

@@ -2,6 +2,8 @@ package dev.orchestrator.api;
 
 import dev.orchestrator.service.QueueService;
 import dev.orchestrator.domain.run.AgentRun;
+import dev.orchestrator.domain.access.Role;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -23,8 +25,12 @@ public class RunsResource {
     @Inject
     QueueService queue;
 
+    @Inject
+    Callers callers;
+
     /** The last {@code tail} lines (default 100, at most 10,000; at most 4 MiB) as text. */
     @GET
+    @RolesAllowed(Role.READ_NAME)
     @Path("{id}/log")
     @Produces(MediaType.TEXT_PLAIN + ";charset=utf-8")
     public String log(@PathParam("id") String id, @QueryParam("tail") @DefaultValue("100") String tail) {
@@ -33,7 +39,7 @@ public class RunsResource {
         if (n > MAX_TAIL) {
             throw new ProblemException(Response.Status.BAD_REQUEST, "tail must be at most " + MAX_TAIL, "tail");
         }
-        AgentRun run = queue.run(runId).orElseThrow(() ->
+        AgentRun run = queue.run(runId, callers.current()).orElseThrow(() ->
                 new ProblemException(Response.Status.NOT_FOUND, "no run with id " + runId, null));
         java.util.List<String> lines = queue.logTail(run, (int) n, MAX_BYTES).orElseThrow(() ->
                 new ProblemException(Response.Status.NOT_FOUND, "run " + runId + " has no log on this node ("

@@ -9,6 +9,9 @@ import dev.orchestrator.domain.agent.AgentCatalog;
 import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.node.NodeIdentity;
 import dev.orchestrator.config.AgentsFile;
+import dev.orchestrator.config.ApiTokensFile;
+import dev.orchestrator.domain.access.TokenRegistry;
+import dev.orchestrator.service.AuditTrail;
 import dev.orchestrator.config.ConfigurationException;
 import dev.orchestrator.config.DatabaseSettings;
 import dev.orchestrator.config.OrchestratorConfig;
@@ -68,6 +71,8 @@ public class Bootstrap {
     private volatile QueueService queue;
     private volatile JobControl control;
     private volatile OrchestratorConfig config;
+    private volatile TokenRegistry tokens;
+    private volatile AuditTrail audit;
 
     @PostConstruct
     void start() {
@@ -76,6 +81,11 @@ public class Bootstrap {
             Settings settings = new Settings(name -> ConfigProvider.getConfig().getOptionalValue(name, String.class));
             config = OrchestratorConfig.from(settings, HostInfo.hostName());
             AgentCatalog agents = AgentsFile.load(config.agentsFile());
+            ApiTokensFile.Loaded loadedTokens = ApiTokensFile.load(settings, config.dataDir());
+            loadedTokens.generatedFile().ifPresent(f -> LOG.log(Level.INFO, loadedTokens.generatedNow()
+                    ? "API: no ORCH_API_TOKENS_FILE or ORCH_API_TOKEN; generated an admin token in {0} (mode 0600)"
+                    : "API: the admin token is in {0}", f));
+            tokens = loadedTokens.registry();
             queueDataSource = QueuePool.open(db, System.getenv("ORCH_DB_PASSWORD"));
             checkConnection(db);
             MigrateResult migrated = SchemaMigrator.migrate(queueDataSource, getClass().getClassLoader());
@@ -91,9 +101,12 @@ public class Bootstrap {
             node.prepare();
             queue = new QueueService(jobs, agents, node, config.defaultMaxAttempts());
             control = new JobControl(node, jobs);
+            audit = new AuditTrail(node.stores().audit(), clock);
             node.startDispatching(threadFactory);
-            LOG.log(Level.INFO, "Orchestrator node {0} ready: agents {1}, max_concurrency {2}, data {3}",
-                    new Object[] {identity.id(), agents.names(), config.maxConcurrency(), config.dataDir()});
+            LOG.log(Level.INFO, "Orchestrator node {0} ready: agents {1}, max_concurrency {2}, data {3}, {4} API "
+                    + "token(s) {5}", new Object[] {identity.id(), agents.names(), config.maxConcurrency(),
+                            config.dataDir(), tokens.tokens().size(),
+                            tokens.tokens().stream().map(t -> t.name()).toList()});
         } catch (ConfigurationException e) {
             LOG.log(Level.SEVERE, "Orchestrator cannot start: {0}", e.getMessage());
             closePool();
@@ -151,6 +164,14 @@ public class Bootstrap {
 
     public OrchestratorConfig config() {
         return requireStarted(config);
+    }
+
+    public TokenRegistry tokens() {
+        return requireStarted(tokens);
+    }
+
+    public AuditTrail audit() {
+        return requireStarted(audit);
     }
 
     private static <T> T requireStarted(T value) {

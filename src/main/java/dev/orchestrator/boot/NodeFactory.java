@@ -38,6 +38,7 @@ public final class NodeFactory {
                 config.reposDir(),
                 config.runsDir(),
                 Duration.ofDays(config.retentionDays()),
+                Duration.ofDays(config.auditRetentionDays()),
                 new NodeSettings.ReaperSwitches(config.reaperEnabled(), config.impossibleQueuedSanitizeEnabled(),
                         config.livenessCheckEnabled(), config.leaseReclaimEnabled(), config.timeoutBackstopEnabled(),
                         config.spawnGrace()),

@@ -83,6 +83,7 @@ public class NodeTimers {
                 lease.heartbeat();
             } else if (RETENTION.equals(timer.getInfo())) {
                 retention.pruneOnce();
+                retention.pruneAuditOnce();
             } else {
                 reaper.runOnce();
             }

@@ -4,6 +4,8 @@ import dev.orchestrator.config.OrchestratorConfig;
 import dev.orchestrator.node.NodeLease;
 import dev.orchestrator.reaper.Reaper;
 import dev.orchestrator.retention.RetentionPruner;
+import dev.orchestrator.domain.access.TokenRegistry;
+import dev.orchestrator.service.AuditTrail;
 import dev.orchestrator.service.JobControl;
 import dev.orchestrator.service.QueueService;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,5 +49,15 @@ public class ServiceProducers {
     @Produces
     OrchestratorConfig config() {
         return bootstrap.config();
+    }
+
+    @Produces
+    TokenRegistry tokens() {
+        return bootstrap.tokens();
+    }
+
+    @Produces
+    AuditTrail audit() {
+        return bootstrap.audit();
     }
 }

@@ -31,7 +31,8 @@ public record OrchestratorConfig(
         boolean timeoutBackstopEnabled,
         Duration spawnGrace,
         Duration nodeHeartbeat,
-        Duration nodeLease) {
+        Duration nodeLease,
+        int auditRetentionDays) {
 
     public static final int DEFAULT_MAX_CONCURRENCY = 1;
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -83,7 +84,8 @@ public record OrchestratorConfig(
                 s.flag("ORCH_TIMEOUT_BACKSTOP_ENABLED", true),
                 s.seconds("ORCH_SPAWN_GRACE_SECONDS", 60, 1, 3600),
                 heartbeat,
-                lease);
+                lease,
+                s.integer("ORCH_AUDIT_RETENTION_DAYS", 90, 0, 36_500));
     }
 
     /** Comma-separated patterns; "none" switches output patterns off. */

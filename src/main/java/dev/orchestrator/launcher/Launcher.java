@@ -81,6 +81,10 @@ public final class Launcher {
         return opts;
     }
 
+    private Path adminToken;
+    private boolean tokenIsGenerated;
+    private boolean tokenExistedBefore;
+
     private int run() throws IOException {
         Path microJar = requiredFile("micro-jar");
         Path war = requiredFile("war");
@@ -95,6 +99,9 @@ public final class Launcher {
         Map<String, String> serverEnv = new HashMap<>(env);
         serverEnv.put("ORCH_DATA_DIR", dataDir.toString());
         serverEnv.putIfAbsent("ORCH_AGENTS_FILE", serverConfig.resolve("agents.example.json").toString());
+        adminToken = dataDir.resolve("admin-token");
+        tokenIsGenerated = blank(env.get("ORCH_API_TOKEN")) && blank(env.get("ORCH_API_TOKENS_FILE"));
+        tokenExistedBefore = Files.exists(adminToken);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "orchestrator-launcher-stop"));
 
         String dbDescription;
@@ -172,13 +179,39 @@ public final class Launcher {
         }
     }
 
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    /** The admin token the launcher can read (ORCH_API_TOKEN, or the generated file), or null. */
+    private String knownToken() {
+        if (!blank(env.get("ORCH_API_TOKEN"))) {
+            return env.get("ORCH_API_TOKEN").trim();
+        }
+        try {
+            return tokenIsGenerated && Files.isReadable(adminToken) ? Files.readString(adminToken).trim() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     private void checkApplication(String base, Path dataDir, String db) {
         int status;
+        String token = knownToken();
         try {
-            HttpResponse<Void> res = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(base + "/api/queue")).timeout(Duration.ofSeconds(30)).build(),
+            HttpRequest.Builder probe = HttpRequest.newBuilder(URI.create(base + "/api/queue"))
+                    .timeout(Duration.ofSeconds(30));
+            if (token != null) {
+                probe.header("Authorization", "Bearer " + token);
+            }
+            HttpResponse<Void> res = HttpClient.newHttpClient().send(probe.build(),
                     HttpResponse.BodyHandlers.discarding());
             status = res.statusCode();
+            // with only a tokens file the launcher holds no token: the application's own 401 shows it is up
+            if (token == null && status == 401 && res.headers().firstValue("WWW-Authenticate")
+                    .orElse("").startsWith("Bearer realm=\"orchestrator\"")) {
+                status = 200;
+            }
         } catch (IOException e) {
             status = -1;
         } catch (InterruptedException e) {
@@ -190,6 +223,15 @@ public final class Launcher {
             OUT.println("orchestrator: ready at " + base + "/api  (jobs: POST " + base + "/api/jobs, queue: GET "
                     + base + "/api/queue)");
             OUT.println("orchestrator: data in " + dataDir + "; database: " + db + "; Ctrl-C stops everything");
+            if (tokenIsGenerated && !tokenExistedBefore && token != null) {
+                OUT.println("orchestrator: generated an admin API token (shown once; kept in " + adminToken
+                        + ", mode 0600):");
+                OUT.println("    " + token);
+            }
+            if (tokenIsGenerated) {
+                OUT.println("orchestrator: try  curl -H \"Authorization: Bearer $(cat " + adminToken + ")\" "
+                        + base + "/api/queue");
+            }
             OUT.println();
         } else {
             String why = startupError.get();

@@ -10,9 +10,11 @@ import java.time.Duration;
  * and builds this; nothing below it reads configuration).
  *
  * @param retention how long finished jobs are kept; zero keeps them for good
+ * @param auditRetention how long audit events are kept; zero keeps them for good
  */
 public record NodeSettings(ClaimPolicy claims, Duration dispatchPollInterval, RetryRules retry, Duration killGrace,
-                           Path reposDir, Path runsDir, Duration retention, ReaperSwitches reaper,
+                           Path reposDir, Path runsDir, Duration retention, Duration auditRetention,
+                           ReaperSwitches reaper,
                            Duration lease) {
 
     /** The reaper's switches and its spawn grace. */

@@ -88,7 +88,8 @@ public final class OrchestratorNode {
                         stores.nodes(), stores.finishes(), recovery, settings.lease())),
                 Reaper.Step.switchable("timeout_backstop", switches.timeoutBackstop(), new TimeoutBackstop(context,
                         stores.finishes(), termination, completion, agents))));
-        this.retention = new RetentionPruner(stores.control(), runFiles, settings.retention(), context.clock());
+        this.retention = new RetentionPruner(stores.control(), stores.audit(), runFiles, settings.retention(),
+                settings.auditRetention(), context.clock());
         this.lease = new NodeLease(context, stores.nodes(), dispatcher, termination, settings.lease(),
                 System::nanoTime);
         completion.onSlotFreed(dispatcher::wake);

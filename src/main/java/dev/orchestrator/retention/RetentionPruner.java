@@ -1,6 +1,7 @@
 package dev.orchestrator.retention;
 
 import dev.orchestrator.runfiles.RunFilesLayout;
+import dev.orchestrator.store.AuditStore;
 import dev.orchestrator.store.ControlStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,15 +25,46 @@ public final class RetentionPruner {
     static final int BATCH = 500;
 
     private final ControlStore control;
+    private final AuditStore audit;
     private final RunFilesLayout runFiles;
     private final Duration retention;
+    private final Duration auditRetention;
     private final Clock clock;
 
-    public RetentionPruner(ControlStore control, RunFilesLayout runFiles, Duration retention, Clock clock) {
+    public RetentionPruner(ControlStore control, AuditStore audit, RunFilesLayout runFiles, Duration retention,
+                           Duration auditRetention, Clock clock) {
         this.control = control;
+        this.audit = audit;
         this.runFiles = runFiles;
         this.retention = retention;
+        this.auditRetention = auditRetention;
         this.clock = clock;
+    }
+
+    /**
+     * Deletes audit events older than ORCH_AUDIT_RETENTION_DAYS in batches; returns how many. 0 days
+     * keeps them all. Never throws.
+     */
+    public int pruneAuditOnce() {
+        if (auditRetention.isZero()) {
+            return 0;
+        }
+        Instant cutoff = clock.instant().minus(auditRetention);
+        int total = 0;
+        try {
+            int batch;
+            do {
+                batch = audit.prune(cutoff, BATCH);
+                total += batch;
+            } while (batch == BATCH);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "audit retention pass failed after pruning " + total + " event(s); the next pass "
+                    + "goes on", e);
+        }
+        if (total > 0) {
+            LOG.log(Level.INFO, "retention: pruned {0} audit event(s) from before {1}", new Object[] {total, cutoff});
+        }
+        return total;
     }
 
     /** One pruning pass; returns how many jobs were deleted. Never throws. */

@@ -1,6 +1,8 @@
 package dev.orchestrator.service;
 
+import dev.orchestrator.domain.access.Caller;
 import dev.orchestrator.domain.agent.RepoName;
+import dev.orchestrator.domain.audit.AuditEvent;
 import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.node.OrchestratorNode;
@@ -48,13 +50,18 @@ public final class JobControl {
 
     /**
      * queued -> cancelled at once; running -> its process group gets TERM then KILL and the job ends
-     * cancelled (by this node if it runs the job, else by the owning node's next reaper pass).
+     * cancelled (by this node if it runs the job, else by the owning node's next reaper pass). A job
+     * outside the caller's repos is not found. Every outcome is in the audit trail, written in the
+     * transaction of the change where there is one.
      */
-    public Answer cancel(long jobId) {
+    public Answer cancel(long jobId, Caller caller) {
+        if (!visible(jobId, caller)) {
+            return audited(caller, AuditEvent.CANCEL, jobId, new Answer(Result.NOT_FOUND, null));
+        }
         for (int tries = 0; tries < 3; tries++) { // the status may change under us; each step is guarded
             Optional<JobStatus> status = control.statusOf(jobId);
             if (status.isEmpty()) {
-                return new Answer(Result.NOT_FOUND, null);
+                return audited(caller, AuditEvent.CANCEL, jobId, new Answer(Result.NOT_FOUND, null));
             }
             switch (status.get()) {
                 case QUEUED -> {
@@ -64,14 +71,17 @@ public final class JobControl {
                         }
                         job.cancel(TerminationReason.OPERATOR_CANCEL.text(), now());
                         return true;
-                    }).orElse(false);
+                    }, done -> done ? event(caller, AuditEvent.CANCEL, AuditEvent.job(jobId),
+                            AuditEvent.Result.DONE, "queued job cancelled") : null).orElse(false);
                     if (cancelled) {
                         node.cancelDoomed();
                         return new Answer(Result.DONE, JobStatus.CANCELLED);
                     }
                 }
                 case RUNNING -> {
-                    if (control.requestCancel(jobId, context.clock().instant())) {
+                    if (control.requestCancel(jobId, context.clock().instant(), event(caller, AuditEvent.CANCEL,
+                            AuditEvent.job(jobId), AuditEvent.Result.IN_PROGRESS,
+                            "running job: its process group is being stopped"))) {
                         node.stores().finishes().runningJobs().stream()
                                 .filter(j -> j.id() == jobId && context.owns(j.claimedBy()))
                                 .findFirst()
@@ -81,26 +91,53 @@ public final class JobControl {
                     }
                 }
                 default -> {
-                    return new Answer(Result.CONFLICT, status.get());
+                    return audited(caller, AuditEvent.CANCEL, jobId, new Answer(Result.CONFLICT, status.get()));
                 }
             }
         }
-        return new Answer(Result.CONFLICT, control.statusOf(jobId).orElse(null));
+        return audited(caller, AuditEvent.CANCEL, jobId,
+                new Answer(Result.CONFLICT, control.statusOf(jobId).orElse(null)));
     }
 
-    /** failed or cancelled -> queued with attempts and transient attempts reset. */
-    public Answer retry(long jobId) {
-        Answer answer = jobs.changeLocked(jobId, job -> {
+    /** failed or cancelled -> queued with attempts and transient attempts reset; audited like cancel. */
+    public Answer retry(long jobId, Caller caller) {
+        if (!visible(jobId, caller)) {
+            return audited(caller, AuditEvent.RETRY, jobId, new Answer(Result.NOT_FOUND, null));
+        }
+        Optional<Answer> changed = jobs.changeLocked(jobId, job -> {
             if (!job.canRetry()) {
                 return new Answer(Result.CONFLICT, job.status());
             }
             job.retry(now());
             return new Answer(Result.DONE, JobStatus.QUEUED);
-        }).orElse(new Answer(Result.NOT_FOUND, null));
-        if (answer.result() == Result.DONE) {
-            node.wake();
+        }, a -> a.result() == Result.DONE ? event(caller, AuditEvent.RETRY, AuditEvent.job(jobId),
+                AuditEvent.Result.DONE, "back to queued") : null);
+        if (changed.isEmpty() || changed.get().result() != Result.DONE) {
+            return audited(caller, AuditEvent.RETRY, jobId, changed.orElse(new Answer(Result.NOT_FOUND, null)));
         }
-        return answer;
+        node.wake();
+        return changed.get();
+    }
+
+    private boolean visible(long jobId, Caller caller) {
+        return caller.repos().unrestricted() || control.repoOf(jobId).map(caller::mayTouch).orElse(false);
+    }
+
+    /** Records an answer that changed nothing (not found, conflict) in a transaction of its own. */
+    private Answer audited(Caller caller, String action, long jobId, Answer a) {
+        AuditEvent.Result r = switch (a.result()) {
+            case NOT_FOUND -> AuditEvent.Result.NOT_FOUND;
+            case CONFLICT -> AuditEvent.Result.CONFLICT;
+            case DONE -> AuditEvent.Result.DONE;
+            case IN_PROGRESS -> AuditEvent.Result.IN_PROGRESS;
+        };
+        node.stores().audit().record(event(caller, action, AuditEvent.job(jobId), r,
+                a.status() == null ? null : "job is " + a.status().db()));
+        return a;
+    }
+
+    private AuditEvent event(Caller caller, String action, String target, AuditEvent.Result result, String detail) {
+        return AuditEvent.of(caller, context.clock().instant(), action, target, result, detail);
     }
 
     /** PostgreSQL keeps microseconds: truncated, so that what is written is what is stored. */
@@ -108,14 +145,34 @@ public final class JobControl {
         return OffsetDateTime.ofInstant(context.clock().instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
     }
 
-    /** Pauses claiming everywhere ({@code repo} empty) or for one repo; durable, idempotent. */
-    public void pause(Optional<RepoName> repo) {
-        control.pause(scope(repo), context.clock().instant());
+    /**
+     * Pauses claiming everywhere ({@code repo} empty) or for one repo; durable, idempotent, audited in
+     * the same transaction. A token limited to some repos may pause only those.
+     */
+    public void pause(Optional<RepoName> repo, Caller caller) {
+        String scope = authorizedScope(repo, caller, AuditEvent.PAUSE);
+        control.pause(scope, context.clock().instant(),
+                event(caller, AuditEvent.PAUSE, scope, AuditEvent.Result.DONE, null));
     }
 
-    public void resume(Optional<RepoName> repo) {
-        control.resume(scope(repo));
+    public void resume(Optional<RepoName> repo, Caller caller) {
+        String scope = authorizedScope(repo, caller, AuditEvent.RESUME);
+        control.resume(scope, event(caller, AuditEvent.RESUME, scope, AuditEvent.Result.DONE, null));
         node.wake();
+    }
+
+    private String authorizedScope(Optional<RepoName> repo, Caller caller, String action) {
+        String scope = scope(repo);
+        boolean allowed = repo.map(r -> caller.mayTouch(r.value())).orElse(caller.repos().unrestricted());
+        if (!allowed) {
+            String why = repo.isPresent()
+                    ? "token '" + caller.name() + "' may not touch repo '" + repo.get().value() + "'"
+                    : "token '" + caller.name() + "' is limited to repos " + caller.repos().patterns()
+                            + " and may not " + action + " everything; name a repo with ?repo=";
+            node.stores().audit().record(event(caller, action, scope, AuditEvent.Result.FORBIDDEN, why));
+            throw new AccessDeniedException(why);
+        }
+        return scope;
     }
 
     /** The paused scopes: "*" for everything, "repo:NAME" for one repo. */

@@ -5,7 +5,9 @@ import dev.orchestrator.node.OrchestratorNode;
 import dev.orchestrator.reaper.ReaperStatus;
 import dev.orchestrator.runfiles.LogTail;
 
+import dev.orchestrator.domain.access.Caller;
 import dev.orchestrator.domain.agent.AgentCatalog;
+import dev.orchestrator.domain.audit.AuditEvent;
 import dev.orchestrator.domain.agent.RepoName;
 import dev.orchestrator.domain.job.ClaimPolicy;
 import dev.orchestrator.domain.job.Job;
@@ -64,24 +66,31 @@ public class QueueService {
      * nothing. Remembered under {@code idempotencyKey} (null for none): the same key with the same
      * request returns the first job; with another request it is refused.
      */
-    public Enqueued enqueue(EnqueueCommand cmd, String idempotencyKey) {
+    public Enqueued enqueue(EnqueueCommand cmd, String idempotencyKey, Caller caller) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH
                 || !idempotencyKey.chars().allMatch(c -> c >= 0x21 && c <= 0x7e))) {
             throw new InvalidRequestException("Idempotency-Key", "Idempotency-Key must be 1.."
                     + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters without spaces");
         }
         NewJob spec = validate(cmd);
+        if (!caller.mayTouch(spec.repo().value())) {
+            String why = "token '" + caller.name() + "' may not enqueue for repo '" + spec.repo().value()
+                    + "' (it is limited to repos " + caller.repos().patterns() + ")";
+            node.stores().audit().record(AuditEvent.of(caller, node.context().clock().instant(), AuditEvent.ENQUEUE,
+                    "repo:" + spec.repo().value(), AuditEvent.Result.FORBIDDEN, why));
+            throw new AccessDeniedException(why);
+        }
         if (idempotencyKey != null) {
             Optional<Job> earlier = jobs.findByIdempotencyKey(idempotencyKey);
             if (earlier.isPresent()) {
-                return replay(earlier.get(), spec, idempotencyKey);
+                return replay(earlier.get(), spec, idempotencyKey, caller);
             }
         }
         // PostgreSQL keeps microseconds: truncate so the response shows what is stored
         OffsetDateTime now = OffsetDateTime.ofInstant(node.context().clock().instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
         Job job;
         try {
-            job = jobs.add(Job.enqueue(spec, now, idempotencyKey), spec.dependsOn());
+            job = jobs.add(Job.enqueue(spec, now, idempotencyKey, caller.name()), spec.dependsOn());
         } catch (UnknownDependencyException e) {
             throw new InvalidRequestException("depends_on", "depends_on names unknown job(s) " + e.ids()
                     + " (pruned by retention while the request was handled)");
@@ -89,7 +98,7 @@ public class QueueService {
             // two requests with one new key at once: the unique index let one in; answer as it did
             Optional<Job> winner = idempotencyKey == null ? Optional.empty() : jobs.findByIdempotencyKey(idempotencyKey);
             if (winner.isPresent()) {
-                return replay(winner.get(), spec, idempotencyKey);
+                return replay(winner.get(), spec, idempotencyKey, caller);
             }
             throw e;
         }
@@ -100,7 +109,11 @@ public class QueueService {
         return new Enqueued(job, false);
     }
 
-    private Enqueued replay(Job earlier, NewJob spec, String key) {
+    private Enqueued replay(Job earlier, NewJob spec, String key, Caller caller) {
+        if (!java.util.Objects.equals(earlier.submittedBy(), caller.name())) {
+            // another client's key: never hand its job out, never say which job it was
+            throw new ConflictException("Idempotency-Key '" + key + "' was already used by another client", -1);
+        }
         if (!spec.requestHash().equals(earlier.requestHash())) {
             throw new ConflictException("Idempotency-Key '" + key + "' was used for job " + earlier.id()
                     + " with a different request", earlier.id());
@@ -155,21 +168,24 @@ public class QueueService {
     }
 
     /** Jobs newest first, filtered, one page after {@code cursor} (the last id of the previous page). */
-    public Page list(JobRepository.ListFilter filter, Long cursor, int limit) {
+    public Page list(JobRepository.ListFilter filter, Long cursor, int limit, Caller caller) {
         if (limit < 1 || limit > MAX_PAGE) {
             throw new InvalidRequestException("limit", "limit must be between 1 and " + MAX_PAGE);
         }
         if (filter.repo() != null && RepoName.problem(filter.repo()) != null) {
             throw new InvalidRequestException("repo", RepoName.problem(filter.repo()));
         }
-        List<Job> page = jobs.list(filter, cursor, limit + 1);
+        List<Job> page = jobs.list(new JobRepository.ListFilter(filter.status(), filter.repo(), filter.agent(),
+                caller.repos()), cursor, limit + 1);
         boolean more = page.size() > limit;
         List<Job> shown = more ? page.subList(0, limit) : page;
         return new Page(shown, more ? shown.get(shown.size() - 1).id() : null);
     }
 
-    public Optional<dev.orchestrator.domain.run.AgentRun> run(long runId) {
-        return jobs.findRun(runId);
+    /** The run, if it exists and its job's repo is in the caller's scope. */
+    public Optional<AgentRun> run(long runId, Caller caller) {
+        return jobs.findRun(runId).filter(r -> caller.repos().unrestricted()
+                || jobs.find(r.jobId()).map(j -> caller.mayTouch(j.repo())).orElse(false));
     }
 
     public List<Long> dependenciesOf(long jobId) {
@@ -185,8 +201,9 @@ public class QueueService {
         return Files.isRegularFile(log) ? Optional.of(LogTail.lastLines(log, lines, maxBytes)) : Optional.empty();
     }
 
-    public Optional<JobDetails> job(long id) {
-        return jobs.find(id).map(j -> new JobDetails(j, jobs.runsOf(id)));
+    /** The job with its runs, if it exists and its repo is in the caller's scope. */
+    public Optional<JobDetails> job(long id, Caller caller) {
+        return jobs.find(id).filter(j -> caller.mayTouch(j.repo())).map(j -> new JobDetails(j, jobs.runsOf(id)));
     }
 
     public Overview overview() {

@@ -1,5 +1,6 @@
 package dev.orchestrator.store;
 
+import dev.orchestrator.domain.audit.AuditEvent;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.Ownership;
 import dev.orchestrator.store.Sql.Params;
@@ -79,16 +80,27 @@ public class ControlStore {
 
     static final Sql STATUS_OF = Sql.of("SELECT status FROM jobs WHERE id = :id");
 
+    static final Sql REPO_OF = Sql.of("SELECT repo FROM jobs WHERE id = :id");
+
     private final Transactions tx;
 
     public ControlStore(DataSource dataSource) {
         this.tx = new Transactions(dataSource);
     }
 
-    /** Flags a running job for cancellation by the node that runs it; false if it was not running. */
-    public boolean requestCancel(long jobId, Instant now) {
-        return tx.inTransaction(c -> Ownership.fromRowCount(
-                REQUEST_CANCEL.update(c, Params.of("now", now, "id", jobId))).owned());
+    /**
+     * Flags a running job for cancellation by the node that runs it, and writes {@code audit} in the
+     * same transaction; false (and nothing written) if it was not running.
+     */
+    public boolean requestCancel(long jobId, Instant now, AuditEvent audit) {
+        return tx.inTransaction(c -> {
+            boolean requested = Ownership.fromRowCount(
+                    REQUEST_CANCEL.update(c, Params.of("now", now, "id", jobId))).owned();
+            if (requested) {
+                AuditStore.insert(c, audit);
+            }
+            return requested;
+        });
     }
 
     /**
@@ -109,13 +121,20 @@ public class ControlStore {
         });
     }
 
-    /** Pauses claiming for {@code scope} ('*' or 'repo:NAME'); idempotent. */
-    public void pause(String scope, Instant now) {
-        tx.inTransaction(c -> PAUSE.update(c, Params.of("scope", scope, "now", now)));
+    /** Pauses claiming for {@code scope} ('*' or 'repo:NAME'), idempotent, with its audit row. */
+    public void pause(String scope, Instant now, AuditEvent audit) {
+        tx.inTransaction(c -> {
+            PAUSE.update(c, Params.of("scope", scope, "now", now));
+            return AuditStore.insert(c, audit);
+        });
     }
 
-    public void resume(String scope) {
-        tx.inTransaction(c -> RESUME.update(c, Params.of("scope", scope)));
+    /** Resumes claiming for {@code scope}, idempotent, with its audit row. */
+    public void resume(String scope, AuditEvent audit) {
+        tx.inTransaction(c -> {
+            RESUME.update(c, Params.of("scope", scope));
+            return AuditStore.insert(c, audit);
+        });
     }
 
     public List<String> pauses() {
@@ -143,5 +162,10 @@ public class ControlStore {
     public Optional<JobStatus> statusOf(long jobId) {
         return tx.inTransaction(c -> STATUS_OF.first(c, Params.of("id", jobId),
                 rs -> JobStatus.fromDb(rs.getString("status"))));
+    }
+
+    /** The job's repo, or empty if there is no such job. */
+    public Optional<String> repoOf(long jobId) {
+        return tx.inTransaction(c -> REPO_OF.first(c, Params.of("id", jobId), rs -> rs.getString("repo")));
     }
 }

@@ -1,5 +1,6 @@
 package dev.orchestrator.store;
 
+import dev.orchestrator.domain.audit.AuditEvent;
 import dev.orchestrator.domain.job.Job;
 import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
@@ -101,6 +102,14 @@ public class JpaJobRepository implements JobRepository {
         if (beforeId != null) {
             jpql.append(" AND j.id < :before");
         }
+        List<String> like = filter.scope().likePatterns();
+        if (!like.isEmpty()) {
+            jpql.append(" AND (");
+            for (int i = 0; i < like.size(); i++) {
+                jpql.append(i == 0 ? "" : " OR ").append("j.repo LIKE :scope").append(i).append(" ESCAPE '\\'");
+            }
+            jpql.append(")");
+        }
         jpql.append(" ORDER BY j.id DESC");
         TypedQuery<Job> q = em.createQuery(jpql.toString(), Job.class).setMaxResults(limit);
         if (filter.status() != null) {
@@ -114,6 +123,9 @@ public class JpaJobRepository implements JobRepository {
         }
         if (beforeId != null) {
             q.setParameter("before", beforeId);
+        }
+        for (int i = 0; i < like.size(); i++) {
+            q.setParameter("scope" + i, like.get(i));
         }
         return q.getResultList();
     }
@@ -134,15 +146,30 @@ public class JpaJobRepository implements JobRepository {
 
     @Override
     @Transactional
-    public <T> Optional<T> changeLocked(long id, Function<Job, T> change) {
+    public <T> Optional<T> changeLocked(long id, Function<Job, T> change, Function<T, AuditEvent> audit) {
         Job job = em.find(Job.class, id, LockModeType.PESSIMISTIC_WRITE);
         if (job == null) {
             return Optional.empty();
         }
         T result = change.apply(job);
         em.flush(); // inside the lock: @PreUpdate (RunOwnershipListener) runs here
+        AuditEvent event = audit.apply(result);
+        if (event != null) {
+            jakarta.persistence.Query insert = em.createNativeQuery(AUDIT_INSERT);
+            Object[] values = {event.at() == null ? null : java.time.OffsetDateTime.ofInstant(event.at(),
+                    java.time.ZoneOffset.UTC), event.actor(), event.action(), event.target(), event.result().db(),
+                    event.detail(), event.clientAddress()};
+            for (int i = 0; i < values.length; i++) {
+                insert.setParameter(i + 1, values[i]);
+            }
+            insert.executeUpdate();
+        }
         return Optional.of(result);
     }
+
+    /** {@link AuditStore#INSERT} with positional parameters, on this transaction's connection. */
+    static final String AUDIT_INSERT = "INSERT INTO audit_events (at, actor, action, target, result, detail, "
+            + "client_address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
     @Override
     @Transactional(Transactional.TxType.SUPPORTS)

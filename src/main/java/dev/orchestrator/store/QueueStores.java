@@ -3,9 +3,10 @@ package dev.orchestrator.store;
 import javax.sql.DataSource;
 
 /** The queue's stores on one (non-JTA) data source, one per concern. */
-public record QueueStores(ClaimStore claims, FinishStore finishes, ControlStore control, NodeStore nodes) {
+public record QueueStores(ClaimStore claims, FinishStore finishes, ControlStore control, NodeStore nodes,
+                          AuditStore audit) {
     public static QueueStores on(DataSource dataSource) {
         return new QueueStores(new ClaimStore(dataSource), new FinishStore(dataSource), new ControlStore(dataSource),
-                new NodeStore(dataSource));
+                new NodeStore(dataSource), new AuditStore(dataSource));
     }
 }

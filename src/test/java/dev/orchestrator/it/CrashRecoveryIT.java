@@ -43,6 +43,8 @@ import org.junit.jupiter.api.Test;
  * </ol>
  */
 class CrashRecoveryIT {
+    /** The integration tests\' admin token (ORCH_API_TOKEN, set by Failsafe). */
+    static final String BEARER = "Bearer " + System.getenv("ORCH_API_TOKEN");
     private static final Duration BOOT = Duration.ofMinutes(4);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -170,7 +172,7 @@ class CrashRecoveryIT {
     }
 
     private long enqueue(String agent) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/jobs"))
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/jobs")).header("Authorization", BEARER)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"agent\": \"" + agent + "\", \"repo\": \"e2e\"}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
@@ -181,13 +183,13 @@ class CrashRecoveryIT {
     }
 
     private String get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).header("Authorization", BEARER).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private int status(String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).header("Authorization", BEARER)
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;

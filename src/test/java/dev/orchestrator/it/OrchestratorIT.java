@@ -57,6 +57,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(ArquillianExtension.class)
 class OrchestratorIT {
+    /** The integration tests\' admin token (ORCH_API_TOKEN, set by Failsafe). */
+    static final String BEARER = "Bearer " + System.getenv("ORCH_API_TOKEN");
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @Deployment
@@ -190,7 +192,7 @@ class OrchestratorIT {
             }
         }
         try {
-            assertEquals(new JobControl.Answer(JobControl.Result.DONE, JobStatus.QUEUED), control.retry(id));
+            assertEquals(new JobControl.Answer(JobControl.Result.DONE, JobStatus.QUEUED), control.retry(id, dev.orchestrator.domain.access.Caller.system("it-operator")));
             try (Connection c = queueDataSource.getConnection(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT status, run_id, pid, started_at, claimed_by, attempts "
                          + "FROM jobs WHERE id = " + id)) {
@@ -227,12 +229,12 @@ class OrchestratorIT {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private HttpResponse<String> post(String path, String contentType, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(api(path)).header("Content-Type", contentType)
+        return http.send(HttpRequest.newBuilder(api(path)).header("Authorization", BEARER).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(api(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(HttpRequest.newBuilder(api(path)).header("Authorization", BEARER).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private URI api(String path) {
@@ -376,13 +378,13 @@ class OrchestratorIT {
 
     private HttpResponse<String> post(String path, String body, String headerName, String headerValue)
             throws Exception {
-        return http.send(HttpRequest.newBuilder(api(path)).header("Content-Type", "application/json")
+        return http.send(HttpRequest.newBuilder(api(path)).header("Authorization", BEARER).header("Content-Type", "application/json")
                 .header(headerName, headerValue).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> postEmpty(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(api(path)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        return http.send(HttpRequest.newBuilder(api(path)).header("Authorization", BEARER).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -1,5 +1,6 @@
 package dev.orchestrator.node;
 
+import dev.orchestrator.testing.Actors;
 import dev.orchestrator.testing.JobRow;
 import dev.orchestrator.testing.RunRow;
 
@@ -221,7 +222,7 @@ class OrchestratorNodeTest {
         long pid = job(id).pid();
 
         h.nodeExecutor.hold(); // the cancel's kill task waits: the stop must not rely on it
-        h.control().cancel(id);
+        h.control().cancel(id, Actors.OPERATOR);
         h.stopNode();
 
         assertThat(Processes.gone(pid)).as("killed by the stop itself").isTrue();
@@ -328,7 +329,7 @@ class OrchestratorNodeTest {
                 return super.stampProcess(jobId, runId, pid, processStartedAt, ticks, now);
             }
         };
-        h.configure(b -> b.stores(new QueueStores(claims, h.f.finishes, h.f.control, h.f.nodes)));
+        h.configure(b -> b.stores(new QueueStores(claims, h.f.finishes, h.f.control, h.f.nodes, h.f.audit)));
         h.start("n1");
         long id = h.f.job().agent("wait").repo("w").insert(); // would wait for a file that never comes
         assertThat(h.node().dispatcher().drain()).isEqualTo(1);

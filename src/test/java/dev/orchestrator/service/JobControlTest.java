@@ -1,5 +1,6 @@
 package dev.orchestrator.service;
 
+import dev.orchestrator.testing.Actors;
 import dev.orchestrator.testing.JobRow;
 import dev.orchestrator.testing.RunRow;
 
@@ -56,7 +57,7 @@ class JobControlTest {
         long agentPid = job(id).pid();
         long grandchild = Long.parseLong(Files.readString(childPid).trim());
 
-        JobControl.Answer a = h.control().cancel(id);
+        JobControl.Answer a = h.control().cancel(id, Actors.OPERATOR);
 
         assertThat(a.result()).isIn(JobControl.Result.IN_PROGRESS, JobControl.Result.DONE);
         await().atMost(WAIT).until(() -> "cancelled".equals(job(id).status()));
@@ -65,7 +66,7 @@ class JobControlTest {
         assertThat(r.error()).isEqualTo("cancelled by operator");
         assertThat(r.finishedAt()).isNotNull();
         assertThat(RunRow.read(h.f.ds, r.runId()).outcome()).isEqualTo("cancelled");
-        assertThat(h.control().cancel(id)).isEqualTo(new JobControl.Answer(JobControl.Result.CONFLICT,
+        assertThat(h.control().cancel(id, Actors.OPERATOR)).isEqualTo(new JobControl.Answer(JobControl.Result.CONFLICT,
                 JobStatus.CANCELLED));
     }
 
@@ -75,7 +76,7 @@ class JobControlTest {
         long id = h.f.job().agent("wait").repo("w").insert();
         h.node().dispatcher().drain();
         long pid = job(id).pid();
-        h.f.control.requestCancel(id, Instant.now()); // what another node's API call does
+        h.f.control.requestCancel(id, Instant.now(), Actors.event("cancel", "job:" + id)); // what another node's API call does
 
         h.node().reaper().runOnce();
 
@@ -89,7 +90,7 @@ class JobControlTest {
         long id = h.f.job().agent("wait").repo("w").insert();
         h.node().dispatcher().drain();
         long pid = job(id).pid();
-        h.f.control.requestCancel(id, Instant.now());
+        h.f.control.requestCancel(id, Instant.now(), Actors.event("cancel", "job:" + id));
 
         h.node().reaper().runOnce();
 
@@ -103,12 +104,12 @@ class JobControlTest {
         long dependant = h.f.job().insert();
         h.f.db.execute("INSERT INTO job_dependencies VALUES (" + dependant + ", " + id + ")");
 
-        assertThat(h.control().cancel(id)).isEqualTo(new JobControl.Answer(JobControl.Result.DONE,
+        assertThat(h.control().cancel(id, Actors.OPERATOR)).isEqualTo(new JobControl.Answer(JobControl.Result.DONE,
                 JobStatus.CANCELLED));
         assertThat(job(id).status()).isEqualTo("cancelled");
         assertThat(job(dependant).status()).isEqualTo("cancelled");
         assertThat(job(dependant).error()).isEqualTo("dependency " + id + " ended cancelled");
-        assertThat(h.control().cancel(987654L).result()).isEqualTo(JobControl.Result.NOT_FOUND);
+        assertThat(h.control().cancel(987654L, Actors.OPERATOR).result()).isEqualTo(JobControl.Result.NOT_FOUND);
     }
 
     @Test
@@ -120,7 +121,7 @@ class JobControlTest {
             return "failed".equals(job(id).status());
         });
 
-        assertThat(h.control().retry(id).result()).isEqualTo(JobControl.Result.DONE);
+        assertThat(h.control().retry(id, Actors.OPERATOR).result()).isEqualTo(JobControl.Result.DONE);
 
         JobRow r = job(id);
         assertThat(r.status()).isEqualTo("queued");
@@ -128,15 +129,15 @@ class JobControlTest {
         assertThat(r.runId()).isNull();
         assertThat(r.pid()).isNull();
         assertThat(r.finishedAt()).isNull();
-        assertThat(h.control().retry(id)).isEqualTo(new JobControl.Answer(JobControl.Result.CONFLICT,
+        assertThat(h.control().retry(id, Actors.OPERATOR)).isEqualTo(new JobControl.Answer(JobControl.Result.CONFLICT,
                 JobStatus.QUEUED));
     }
 
     @Test
     void pausing_is_durable_and_resuming_lets_claims_go_on() {
         h.start("n1");
-        h.control().pause(Optional.empty());
-        h.control().pause(Optional.of(new RepoName("repo-b")));
+        h.control().pause(Optional.empty(), Actors.OPERATOR);
+        h.control().pause(Optional.of(new RepoName("repo-b")), Actors.OPERATOR);
         long id = h.f.job().agent("ok").repo("repo-a").insert();
 
         assertThat(h.node().dispatcher().drain()).isZero();
@@ -144,7 +145,7 @@ class JobControlTest {
             assertThat(startedControl(other, "n2").pauses()).as("durable, seen by every node")
                     .containsExactly("*", "repo:repo-b");
         }
-        h.control().resume(Optional.empty());
+        h.control().resume(Optional.empty(), Actors.OPERATOR);
         await().atMost(WAIT).until(() -> {
             h.node().dispatcher().drain();
             return "done".equals(job(id).status());

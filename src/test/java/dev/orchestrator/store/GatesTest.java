@@ -1,5 +1,6 @@
 package dev.orchestrator.store;
 
+import dev.orchestrator.testing.Actors;
 import dev.orchestrator.testing.JobRow;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,18 +115,18 @@ class GatesTest {
     void pauses_stop_claims_globally_or_for_one_repo_until_resumed() {
         long a = f.job().repo("a").insert();
         long b = f.job().repo("b").insert();
-        f.control.pause("repo:a", f.clock.instant());
-        f.control.pause("repo:a", f.clock.instant()); // idempotent
+        f.control.pause("repo:a", f.clock.instant(), Actors.event("pause", "repo:a"));
+        f.control.pause("repo:a", f.clock.instant(), Actors.event("pause", "repo:a")); // idempotent
 
         assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(b);
-        f.control.pause("*", f.clock.instant());
+        f.control.pause("*", f.clock.instant(), Actors.event("pause", "*"));
         long c = f.job().repo("c").insert();
         assertThat(claim(TestStatements.capacityOnly(10))).isEmpty();
         assertThat(f.control.pauses()).containsExactly("*", "repo:a");
 
-        f.control.resume("*");
+        f.control.resume("*", Actors.event("resume", "*"));
         assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(c);
-        f.control.resume("repo:a");
+        f.control.resume("repo:a", Actors.event("resume", "repo:a"));
         assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(a);
     }
 
@@ -177,7 +178,7 @@ class GatesTest {
             }
             ids.add(id);
         }
-        f.control.pause("repo:r3", f.clock.instant());
+        f.control.pause("repo:r3", f.clock.instant(), Actors.event("pause", "repo:r3"));
         int slots = 3;
         ClaimPolicy policy = new ClaimPolicy(slots, true, true, Map.of());
         int claims = 0;
@@ -206,7 +207,7 @@ class GatesTest {
                 f.clock.tick(Duration.ofSeconds(5));
             }
             if (round == 300) {
-                f.control.resume("repo:r3");
+                f.control.resume("repo:r3", Actors.event("resume", "repo:r3"));
             }
         }
         assertThat(claims).isGreaterThan(80);

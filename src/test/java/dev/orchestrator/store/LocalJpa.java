@@ -97,8 +97,9 @@ public final class LocalJpa implements JobRepository, AutoCloseable {
     }
 
     @Override
-    public <T> Optional<T> changeLocked(long id, Function<Job, T> change) {
-        return inTransaction(r -> r.changeLocked(id, change));
+    public <T> Optional<T> changeLocked(long id, Function<Job, T> change,
+                                        Function<T, dev.orchestrator.domain.audit.AuditEvent> audit) {
+        return inTransaction(r -> r.changeLocked(id, change, audit));
     }
 
     @Override

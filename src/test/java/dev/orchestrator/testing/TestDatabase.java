@@ -95,7 +95,18 @@ public final class TestDatabase {
 
     /** Empties every table: each test starts from nothing. */
     public void reset() {
-        execute("TRUNCATE job_dependencies, claim_pauses, agent_runs, jobs, nodes RESTART IDENTITY CASCADE");
+        execute("TRUNCATE job_dependencies, claim_pauses, agent_runs, jobs, nodes, audit_events RESTART IDENTITY CASCADE");
+    }
+
+    /** The first column of the first row of a query, as a whole number. */
+    public long count(String sql) {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
     }
 
     public void execute(String sql) {

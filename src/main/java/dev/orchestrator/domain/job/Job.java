@@ -80,6 +80,10 @@ public class Job {
     @Column(name = "request_hash", updatable = false)
     private String requestHash;
 
+    /** The name of the API token that enqueued the job; null for jobs from before authentication. */
+    @Column(name = "submitted_by", updatable = false)
+    private String submittedBy;
+
     @Column(name = "cancel_requested", insertable = false)
     private boolean cancelRequested;
 
@@ -95,6 +99,11 @@ public class Job {
 
     /** A new queued job, available at once, owning no run, remembered under a client's Idempotency-Key (null for none). */
     public static Job enqueue(NewJob spec, OffsetDateTime now, String idempotencyKey) {
+        return enqueue(spec, now, idempotencyKey, null);
+    }
+
+    /** As {@link #enqueue(NewJob, OffsetDateTime, String)}, recording who submitted it. */
+    public static Job enqueue(NewJob spec, OffsetDateTime now, String idempotencyKey, String submittedBy) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(now, "now");
         Job job = new Job();
@@ -107,6 +116,7 @@ public class Job {
         job.availableAt = now;
         job.createdAt = now;
         job.updatedAt = now;
+        job.submittedBy = submittedBy;
         if (idempotencyKey != null) {
             job.idempotencyKey = idempotencyKey;
             job.requestHash = spec.requestHash();
@@ -193,6 +203,8 @@ public class Job {
     public String error() { return error; }
     public OffsetDateTime createdAt() { return createdAt; }
     public String idempotencyKey() { return idempotencyKey; }
+
+    public String submittedBy() { return submittedBy; }
     public String requestHash() { return requestHash; }
     public boolean cancelRequested() { return cancelRequested; }
     public OffsetDateTime updatedAt() { return updatedAt; }

@@ -1,5 +1,7 @@
 package dev.orchestrator.domain.job;
 
+import dev.orchestrator.domain.access.RepoScope;
+import dev.orchestrator.domain.audit.AuditEvent;
 import dev.orchestrator.domain.run.AgentRun;
 import java.util.Collection;
 import java.util.List;
@@ -9,8 +11,11 @@ import java.util.function.Function;
 
 /** Entity-managed access to jobs and their runs (the hot transitions live in the queue's SQL). */
 public interface JobRepository {
-    /** Filters of the job list; null fields do not filter. */
-    record ListFilter(JobStatus status, String repo, String agent) {
+    /** Filters of the job list; null fields do not filter; {@code scope} limits the repos seen. */
+    record ListFilter(JobStatus status, String repo, String agent, RepoScope scope) {
+        public ListFilter(JobStatus status, String repo, String agent) {
+            this(status, repo, agent, RepoScope.all());
+        }
     }
 
     /** Persists a new job and its dependencies in one transaction and returns it with its id. */
@@ -43,5 +48,13 @@ public interface JobRepository {
      * transaction; the entity listeners run on the write. Empty if there is no such job;
      * {@code change} returns a non-null answer.
      */
-    <T> Optional<T> changeLocked(long id, Function<Job, T> change);
+    default <T> Optional<T> changeLocked(long id, Function<Job, T> change) {
+        return changeLocked(id, change, answer -> null);
+    }
+
+    /**
+     * As {@link #changeLocked(long, Function)}, and writes the audit event that {@code audit} makes
+     * of the answer (none if it gives null) in the same transaction.
+     */
+    <T> Optional<T> changeLocked(long id, Function<Job, T> change, Function<T, AuditEvent> audit);
 }

@@ -1,0 +1,215 @@
+package dev.orchestrator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.File;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Every endpoint against every kind of caller, over HTTP on the deployed WAR: no token, a bad
+ * token, a malformed header, each role, and a repo-scoped token. The tokens are those of
+ * src/test/resources/it-tokens.json (hashes only) plus ORCH_API_TOKEN (admin). One table, one
+ * server boot; a method that lost its {@code @RolesAllowed}, or a path the mechanism does not
+ * cover, shows up as a wrong cell.
+ */
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class SecurityIT {
+    static final String ADMIN = System.getenv("ORCH_API_TOKEN");
+    static final String READ = "it-read-secret-0123456789";
+    static final String SUBMIT = "it-submit-secret-0123456789";
+    static final String OPERATE = "it-operate-secret-0123456789";
+    static final String SCOPED = "it-scoped-secret-0123456789"; // operate, repos sec-a-*
+
+    /** The callers of the table, by the header they send (null: none). */
+    static final Map<String, String> CALLERS = new LinkedHashMap<>();
+
+    static {
+        CALLERS.put("none", null);
+        CALLERS.put("bad", "Bearer not-a-configured-token-0123456789");
+        CALLERS.put("basic", "Basic YWRtaW46YWRtaW4=");
+        CALLERS.put("read", "Bearer " + READ);
+        CALLERS.put("submit", "Bearer " + SUBMIT);
+        CALLERS.put("operate", "Bearer " + OPERATE);
+        CALLERS.put("admin", "Bearer " + ADMIN);
+        CALLERS.put("scoped", "Bearer " + SCOPED);
+    }
+
+    /**
+     * At the context root, as in production ({@code mvn -Prun}, {@code asadmin deploy --contextroot /}):
+     * only there does the mechanism also guard the server's {@code /metrics}.
+     */
+    @Deployment
+    static WebArchive deployment() {
+        return ShrinkWrap.create(WebArchive.class, "ROOT.war")
+                .merge(ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("orch.war"))));
+    }
+
+    @ArquillianResource
+    URL base;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private HttpResponse<String> send(String method, String path, String authorization, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "") + path))
+                .timeout(Duration.ofSeconds(30));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private long enqueue(String repo) throws Exception {
+        HttpResponse<String> r = send("POST", "/api/jobs", "Bearer " + ADMIN,
+                "{\"agent\": \"echo\", \"repo\": \"" + repo + "\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return json(r).getJsonNumber("id").longValue();
+    }
+
+    private static JsonObject json(HttpResponse<String> r) {
+        return Json.createReader(new StringReader(r.body())).readObject();
+    }
+
+    /** One row: a request and the status each caller gets, in the order of {@link #CALLERS}. */
+    record Row(String method, String path, String body, int... statuses) {
+    }
+
+    @Test
+    void every_endpoint_answers_each_caller_as_its_roles_and_repos_allow() throws Exception {
+        long inA = enqueue("sec-a-1");
+        long inB = enqueue("sec-b-1");
+        await().atMost(Duration.ofSeconds(60)).until(() -> json(send("GET", "/api/jobs/" + inB, "Bearer " + ADMIN,
+                null)).getString("status").equals("done"));
+        long runOfB = json(send("GET", "/api/jobs/" + inB, "Bearer " + ADMIN, null)).getJsonArray("runs")
+                .getJsonObject(0).getJsonNumber("id").longValue();
+        String enqueueA = "{\"agent\": \"echo\", \"repo\": \"sec-a-2\"}";
+        String enqueueB = "{\"agent\": \"echo\", \"repo\": \"sec-b-2\"}";
+        //                                                  none bad basic read submit operate admin scoped
+        List<Row> table = List.of(
+                new Row("GET", "/api/jobs", null,                 401, 401, 401, 200, 200, 200, 200, 200),
+                new Row("GET", "/api/jobs/" + inA, null,          401, 401, 401, 200, 200, 200, 200, 200),
+                new Row("GET", "/api/jobs/" + inB, null,          401, 401, 401, 200, 200, 200, 200, 404),
+                new Row("GET", "/api/jobs/nope", null,            401, 401, 401, 404, 404, 404, 404, 404),
+                new Row("POST", "/api/jobs", enqueueA,            401, 401, 401, 403, 201, 201, 201, 201),
+                new Row("POST", "/api/jobs", enqueueB,            401, 401, 401, 403, 201, 201, 201, 403),
+                new Row("POST", "/api/jobs/999999/cancel", null,  401, 401, 401, 403, 403, 404, 404, 404),
+                new Row("POST", "/api/jobs/" + inB + "/retry", null, 401, 401, 401, 403, 403, 409, 409, 404),
+                new Row("GET", "/api/queue", null,                401, 401, 401, 200, 200, 200, 200, 200),
+                new Row("POST", "/api/queue/pause?repo=sec-a-9", null, 401, 401, 401, 403, 403, 200, 200, 200),
+                new Row("POST", "/api/queue/resume?repo=sec-a-9", null, 401, 401, 401, 403, 403, 200, 200, 200),
+                new Row("POST", "/api/queue/pause?repo=sec-b-9", null, 401, 401, 401, 403, 403, 200, 200, 403),
+                new Row("POST", "/api/queue/resume?repo=sec-b-9", null, 401, 401, 401, 403, 403, 200, 200, 403),
+                new Row("POST", "/api/queue/resume", null,        401, 401, 401, 403, 403, 200, 200, 403),
+                new Row("GET", "/api/runs/" + runOfB + "/log", null, 401, 401, 401, 200, 200, 200, 200, 404),
+                new Row("GET", "/api/runs/999999/log", null,      401, 401, 401, 404, 404, 404, 404, 404),
+                new Row("GET", "/api/audit", null,                401, 401, 401, 403, 403, 403, 200, 403),
+                new Row("GET", "/api/tokens", null,               401, 401, 401, 403, 403, 403, 200, 403),
+                new Row("GET", "/api/no-such-thing", null,        401, 401, 401, 404, 404, 404, 404, 404),
+                new Row("GET", "/API/jobs", null,                 401, 401, 401, 404, 404, 404, 404, 404),
+                new Row("GET", "/metrics", null,                  401, 401, 401, 200, 200, 200, 200, 200));
+
+        List<String> wrong = new ArrayList<>();
+        List<String> callers = new ArrayList<>(CALLERS.keySet());
+        for (Row row : table) {
+            for (int i = 0; i < callers.size(); i++) {
+                String who = callers.get(i);
+                HttpResponse<String> r = send(row.method(), row.path(), CALLERS.get(who), row.body());
+                String cell = row.method() + " " + row.path() + " as " + who;
+                if (r.statusCode() != row.statuses()[i]) {
+                    wrong.add(cell + ": " + r.statusCode() + " (expected " + row.statuses()[i] + ") " + r.body());
+                    continue;
+                }
+                if (r.statusCode() == 401) {
+                    assertThat(r.headers().firstValue("WWW-Authenticate")).as(cell).hasValueSatisfying(v ->
+                            assertThat(v).startsWith("Bearer realm=\"orchestrator\""));
+                    assertThat(r.headers().firstValue("Content-Type")).as(cell).hasValueSatisfying(v ->
+                            assertThat(v).startsWith("application/problem+json"));
+                    assertThat(json(r).getInt("status")).as(cell).isEqualTo(401);
+                    assertThat(r.body()).as(cell + ": the token is never echoed")
+                            .doesNotContain("not-a-configured-token").doesNotContain("YWRtaW46YWRtaW4=");
+                }
+                if (r.statusCode() == 403) {
+                    assertThat(r.headers().firstValue("Content-Type")).as(cell).hasValueSatisfying(v ->
+                            assertThat(v).startsWith("application/problem+json"));
+                    String detail = json(r).getString("detail");
+                    if (!who.equals("scoped")) {
+                        assertThat(detail).as(cell).containsPattern("lacks the role '(submit|operate|admin)'");
+                    }
+                }
+            }
+        }
+        assertThat(wrong).as("cells that answered otherwise than the table says").isEmpty();
+    }
+
+    @Test
+    void open_paths_stay_open() throws Exception {
+        for (String path : List.of("/health", "/health/live", "/health/ready", "/openapi")) {
+            HttpResponse<String> r = send("GET", path, null, null);
+            assertThat(r.statusCode()).as(path + ": " + r.body()).isNotIn(401, 403);
+        }
+    }
+
+    @Test
+    void a_job_shows_who_submitted_it_and_refused_control_attempts_are_in_the_audit_trail() throws Exception {
+        HttpResponse<String> created = send("POST", "/api/jobs", "Bearer " + SUBMIT,
+                "{\"agent\": \"echo\", \"repo\": \"sec-audit\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(json(created).getString("submitted_by")).isEqualTo("it-submit");
+        long id = json(created).getJsonNumber("id").longValue();
+
+        assertThat(send("POST", "/api/jobs/" + id + "/cancel", null, null).statusCode()).isEqualTo(401);
+        assertThat(send("POST", "/api/jobs/" + id + "/cancel", "Bearer " + READ, null).statusCode()).isEqualTo(403);
+        assertThat(send("POST", "/api/queue/pause?repo=sec-audit", "Bearer " + SUBMIT, null).statusCode())
+                .isEqualTo(403);
+        assertThat(send("POST", "/api/queue/pause?repo=sec-audit", "Bearer " + OPERATE, null).statusCode())
+                .isEqualTo(200);
+        assertThat(send("POST", "/api/queue/resume?repo=sec-audit", "Bearer " + OPERATE, null).statusCode())
+                .isEqualTo(200);
+
+        HttpResponse<String> trail = send("GET", "/api/audit?target=job:" + id, "Bearer " + ADMIN, null);
+        assertThat(trail.statusCode()).as(trail.body()).isEqualTo(200);
+        List<String> rows = json(trail).getJsonArray("events").getValuesAs(JsonObject.class).stream()
+                .map(e -> e.getString("action") + " " + (e.isNull("actor") ? "-" : e.getString("actor")) + " "
+                        + e.getString("result"))
+                .toList();
+        assertThat(rows).containsExactly("cancel it-read forbidden", "cancel - unauthenticated");
+        List<String> pauses = json(send("GET", "/api/audit?target=repo:sec-audit", "Bearer " + ADMIN, null))
+                .getJsonArray("events").getValuesAs(JsonObject.class).stream()
+                .map(e -> e.getString("action") + " " + e.getString("actor") + " " + e.getString("result"))
+                .toList();
+        assertThat(pauses).containsExactly("resume it-operate done", "pause it-operate done",
+                "pause it-submit forbidden");
+        JsonObject one = json(trail).getJsonArray("events").getJsonObject(0);
+        assertThat(one.getString("client_address")).isNotBlank();
+        assertThat(one.getString("at")).isNotBlank();
+
+        HttpResponse<String> tokens = send("GET", "/api/tokens", "Bearer " + ADMIN, null);
+        assertThat(tokens.body()).contains("\"it-scoped\"").contains("sec-a-*")
+                .doesNotContain(READ).doesNotContain("6b2ab572311c78548c25b226fdac2a10191981fe50fcc9e819d5a0cd99321345");
+    }
+}

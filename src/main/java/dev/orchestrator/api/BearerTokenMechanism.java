@@ -45,7 +45,9 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
     public AuthenticationStatus validateRequest(HttpServletRequest request, HttpServletResponse response,
                                                 HttpMessageContext ctx) {
         String path = pathOf(request);
-        if (!protectedPath(path)) {
+        // both spellings: the raw URI, and the decoded, normalised path the container routes by
+        // (so /%61pi/jobs or /x/../api/jobs cannot slip past)
+        if (!protectedPath(path) && !protectedPath(routedPath(request))) {
             return ctx.doNothing();
         }
         String header = request.getHeader("Authorization");
@@ -76,9 +78,16 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
         return context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;
     }
 
+    /** The decoded path the container maps to a servlet: servlet path plus path info. */
+    static String routedPath(HttpServletRequest request) {
+        String servlet = request.getServletPath() == null ? "" : request.getServletPath();
+        String info = request.getPathInfo() == null ? "" : request.getPathInfo();
+        return (servlet + info).replaceAll("/{2,}", "/");
+    }
+
     /** /api and everything below it, /metrics and everything below it. Case-insensitively: never open by spelling. */
     static boolean protectedPath(String path) {
-        String p = path.toLowerCase(java.util.Locale.ROOT);
+        String p = path.toLowerCase(java.util.Locale.ROOT).replaceAll("/{2,}", "/");
         return under(p, "/api") || under(p, "/metrics");
     }
 

@@ -167,6 +167,17 @@ class SecurityIT {
     }
 
     @Test
+    void no_spelling_of_an_api_path_reaches_the_api_without_a_token() throws Exception {
+        for (String path : List.of("/%61pi/jobs", "/%41PI/jobs", "//api//jobs", "/x/../api/queue", "/api/./queue",
+                "/api/jobs/", "/api;x=1/queue", "/api/queue;x=1", "/metrics/", "/%6detrics")) {
+            HttpResponse<String> r = send("GET", path, null, null);
+            assertThat(r.statusCode()).as(path + ": " + r.body()).isNotEqualTo(200);
+            assertThat(r.body()).as(path).doesNotContain("\"jobs\"").doesNotContain("\"counts\"")
+                    .doesNotContain("# TYPE");
+        }
+    }
+
+    @Test
     void open_paths_stay_open() throws Exception {
         for (String path : List.of("/health", "/health/live", "/health/ready", "/openapi")) {
             HttpResponse<String> r = send("GET", path, null, null);

@@ -38,7 +38,7 @@ public class JobsResource {
     /** {@code Idempotency-Key}: the same key and request return the first job (200), another request 409. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response enqueue(@HeaderParam("Idempotency-Key") String idempotencyKey, String body) {
+    public Response enqueue(@HeaderParam("Idempotency-Key") String idempotencyKey, byte[] body) {
         QueueService.Enqueued e = queue.enqueue(EnqueueRequestParser.parse(body), idempotencyKey);
         JobDto dto = details(e.job().id());
         if (e.replayed()) {

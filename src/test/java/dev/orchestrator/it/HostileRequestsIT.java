@@ -97,6 +97,7 @@ class HostileRequestsIT {
         postJson("JSON null", "null", 400, null);
         postJson("whitespace only", "  \n ", 400, null);
         post("empty body", "jobs", JSON, new byte[0], 400, null);
+        post("no body and no Content-Type", "jobs", null, null, 400, null);
         post("byte order mark", "jobs", JSON, concat(new byte[] {(byte) 0xef, (byte) 0xbb, (byte) 0xbf},
                 utf8(OK_BODY)), 400, null);
         postJson("NaN", "{\"agent\": \"echo\", \"repo\": \"r\", \"priority\": NaN}", 400, null);
@@ -290,6 +291,9 @@ class HostileRequestsIT {
         Map<String, Object[]> layer = new LinkedHashMap<>();
         layer.put("TRACE", new Object[] {request("TRACE", "jobs", null, null), 405});
         layer.put("NUL in the path", new Object[] {request("GET", "jobs/1%00", null, null), 400});
+        layer.put("invalid UTF-8 escape in the path", new Object[] {request("GET", "jobs/%ff", null, null), 400});
+        layer.put("overlong UTF-8 escape in the path", new Object[] {request("GET", "jobs/%C0%AF", null, null),
+                400});
         layer.put("invalid %-escape in the path", new Object[] {request("POST", "jobs%zz", JSON, utf8(OK_BODY)),
                 200});
         layer.put("control byte in a header", new Object[] {request("POST", "jobs", JSON, utf8(OK_BODY),
@@ -299,6 +303,12 @@ class HostileRequestsIT {
                 ':', ' ', (byte) 0xc3, (byte) 0xa9}), 400});
         layer.put("a 200 KB request target", new Object[] {request("GET", "jobs?cursor=" + "1".repeat(200_000),
                 null, null), 400});
+        List<String> tooMany = new ArrayList<>();
+        for (int i = 0; i < 1100; i++) {
+            tooMany.add("X-" + i + ": v");
+        }
+        layer.put("1100 header fields", new Object[] {request("GET", "jobs", null, null,
+                tooMany.toArray(String[]::new)), 400});
         layer.put("HTTP/9.9", new Object[] {utf8("GET " + apiPath("jobs") + " HTTP/9.9\r\nHost: x\r\n\r\n"), 505});
         List<String> failures = new ArrayList<>();
         for (Map.Entry<String, Object[]> e : layer.entrySet()) {

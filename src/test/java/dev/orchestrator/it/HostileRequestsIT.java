@@ -303,6 +303,13 @@ class HostileRequestsIT {
                 ':', ' ', (byte) 0xc3, (byte) 0xa9}), 400});
         layer.put("a 200 KB request target", new Object[] {request("GET", "jobs?cursor=" + "1".repeat(200_000),
                 null, null), 400});
+        layer.put("a backslash in the path", new Object[] {request("GET", "jobs\\1", null, null), 400});
+        layer.put("Content-Length abc", new Object[] {request("POST", "jobs", JSON, null, "Content-Length: abc"),
+                400});
+        layer.put("two Content-Lengths", new Object[] {request("POST", "jobs", JSON, utf8(OK_BODY),
+                "Content-Length: 5"), 400});
+        layer.put("a chunk size that is not hex", new Object[] {concat(head("POST", "jobs", JSON, -1, true),
+                utf8("zz\r\n" + OK_BODY + "\r\n0\r\n\r\n")), 400});
         List<String> tooMany = new ArrayList<>();
         for (int i = 0; i < 1100; i++) {
             tooMany.add("X-" + i + ": v");

@@ -10,6 +10,13 @@ import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParsingException;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -23,22 +30,30 @@ final class EnqueueRequestParser {
     private EnqueueRequestParser() {
     }
 
-    static EnqueueCommand parse(String body) {
-        if (body == null || body.isBlank()) {
+    /**
+     * The body as the client sent it, in bytes: decoded strictly as UTF-8 (invalid sequences and
+     * encoded surrogates are refused, never replaced), then parsed refusing duplicate keys at any
+     * depth and lone surrogate escapes, so that the stored payload is exactly what was sent.
+     */
+    static EnqueueCommand parse(byte[] body) {
+        String text = decodeUtf8(body == null ? new byte[0] : body);
+        if (text.isBlank()) {
             throw new InvalidRequestException(null, "request body is empty; expected a JSON object with "
                     + "\"agent\" and \"repo\"");
         }
         JsonValue root;
-        try (JsonParser parser = Json.createParser(new StringReader(body))) {
-            parser.next();
-            root = parser.getValue();
-            if (parser.hasNext()) {
-                throw new InvalidRequestException(null, "malformed JSON: unexpected content after the JSON value");
-            }
+        try (JsonParser parser = Json.createParser(new StringReader(text))) {
+            checkStrictly(parser);
         } catch (InvalidRequestException e) {
             throw e;
         } catch (JsonParsingException e) {
             throw new InvalidRequestException(null, "malformed JSON: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw new InvalidRequestException(null, "malformed JSON: " + e.getMessage());
+        }
+        try (JsonParser parser = Json.createParser(new StringReader(text))) {
+            parser.next();
+            root = parser.getValue();
         } catch (RuntimeException e) {
             throw new InvalidRequestException(null, "malformed JSON: " + e.getMessage());
         }
@@ -58,6 +73,80 @@ final class EnqueueRequestParser {
         }
         return new EnqueueCommand(string(obj, "agent"), string(obj, "repo"), payloadJson,
                 integer(obj, "priority"), integer(obj, "max_attempts"), ids(obj, "depends_on"));
+    }
+
+    private static String decodeUtf8(byte[] body) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidRequestException(null, "request body is not valid UTF-8 (invalid byte sequence "
+                    + "or encoded surrogate); send the JSON as UTF-8");
+        }
+    }
+
+    /**
+     * One pass over the events: exactly one JSON value, no key twice in one object (at any depth,
+     * the payload included) and no unpaired surrogate in any key or string.
+     */
+    private static void checkStrictly(JsonParser parser) {
+        Deque<Set<String>> keys = new ArrayDeque<>();
+        Deque<String> path = new ArrayDeque<>();
+        int depth = 0;
+        boolean seenRoot = false;
+        while (parser.hasNext()) {
+            JsonParser.Event event = parser.next();
+            if (depth == 0) {
+                if (seenRoot) {
+                    throw new InvalidRequestException(null, "malformed JSON: unexpected content after the JSON value");
+                }
+                seenRoot = true;
+            }
+            switch (event) {
+                case START_OBJECT -> {
+                    keys.push(new HashSet<>());
+                    depth++;
+                }
+                case START_ARRAY -> {
+                    keys.push(Set.of());
+                    depth++;
+                }
+                case END_OBJECT, END_ARRAY -> {
+                    keys.pop();
+                    depth--;
+                }
+                case KEY_NAME -> {
+                    String key = parser.getString();
+                    checkSurrogates(key, "a key");
+                    if (!keys.peek().add(key)) {
+                        String field = depth == 1 ? key : null;
+                        throw new InvalidRequestException(field == null ? "payload" : field,
+                                "duplicate key '" + key + "'" + (depth == 1 ? "" : " inside a nested object")
+                                        + "; each key may appear once per object");
+                    }
+                }
+                case VALUE_STRING -> checkSurrogates(parser.getString(), "a string");
+                default -> {
+                }
+            }
+        }
+        if (!seenRoot) {
+            throw new InvalidRequestException(null, "malformed JSON: no JSON value");
+        }
+    }
+
+    private static void checkSurrogates(String s, String what) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidRequestException(null, "malformed JSON: " + what + " holds a lone surrogate "
+                        + String.format("\\u%04x", (int) c) + " (not a Unicode character)");
+            }
+        }
     }
 
     private static java.util.List<Long> ids(JsonObject obj, String field) {

@@ -44,7 +44,7 @@ public class JobsResource {
     @POST
     @RolesAllowed(Role.SUBMIT_NAME)
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response enqueue(@HeaderParam("Idempotency-Key") String idempotencyKey, String body) {
+    public Response enqueue(@HeaderParam("Idempotency-Key") String idempotencyKey, byte[] body) {
         QueueService.Enqueued e = queue.enqueue(EnqueueRequestParser.parse(body), idempotencyKey, callers.current());
         JobDto dto = details(e.job().id());
         if (e.replayed()) {

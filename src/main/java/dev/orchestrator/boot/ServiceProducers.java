@@ -1,5 +1,6 @@
 package dev.orchestrator.boot;
 
+import dev.orchestrator.api.RequestLimits;
 import dev.orchestrator.config.OrchestratorConfig;
 import dev.orchestrator.node.NodeLease;
 import dev.orchestrator.reaper.Reaper;
@@ -59,5 +60,10 @@ public class ServiceProducers {
     @Produces
     AuditTrail audit() {
         return bootstrap.audit();
+    }
+
+    @Produces
+    RequestLimits requestLimits() {
+        return new RequestLimits(bootstrap.config().maxRequestBytes());
     }
 }

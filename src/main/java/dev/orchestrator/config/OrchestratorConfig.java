@@ -32,10 +32,13 @@ public record OrchestratorConfig(
         Duration spawnGrace,
         Duration nodeHeartbeat,
         Duration nodeLease,
-        int auditRetentionDays) {
+        int auditRetentionDays,
+        int maxRequestBytes) {
 
     public static final int DEFAULT_MAX_CONCURRENCY = 1;
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    /** ORCH_MAX_REQUEST_BYTES: 2 MiB. */
+    public static final int DEFAULT_MAX_REQUEST_BYTES = 2 * 1024 * 1024;
     public static final String DEFAULT_TRANSIENT_OUTPUT_PATTERNS = "overloaded,rate limit,too many requests";
 
     public static OrchestratorConfig from(Settings s, String defaultNodeName) {
@@ -85,7 +88,8 @@ public record OrchestratorConfig(
                 s.seconds("ORCH_SPAWN_GRACE_SECONDS", 60, 1, 3600),
                 heartbeat,
                 lease,
-                s.integer("ORCH_AUDIT_RETENTION_DAYS", 90, 0, 36_500));
+                s.integer("ORCH_AUDIT_RETENTION_DAYS", 90, 0, 36_500),
+                s.integer("ORCH_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, Integer.MAX_VALUE));
     }
 
     /** Comma-separated patterns; "none" switches output patterns off. */

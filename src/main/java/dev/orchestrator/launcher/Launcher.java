@@ -127,6 +127,10 @@ public final class Launcher {
                 "--port", Integer.toString(httpPort),
                 "--contextroot", "/",
                 "--deploy", war.toString()));
+        Path preBoot = serverConfig.resolve("pre-boot-commands.asadmin");
+        if (Files.isRegularFile(preBoot)) {
+            command.addAll(List.of("--prebootcommandfile", preBoot.toString()));
+        }
         Path postBoot = serverConfig.resolve("post-boot-commands.asadmin");
         if (Files.isRegularFile(postBoot)) {
             command.addAll(List.of("--postbootcommandfile", postBoot.toString()));

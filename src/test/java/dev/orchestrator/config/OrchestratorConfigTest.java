@@ -34,6 +34,18 @@ class OrchestratorConfigTest {
     }
 
     @Test
+    void the_request_size_limit_defaults_to_2_mib_and_refuses_nonsense() {
+        assertThat(config().maxRequestBytes()).isEqualTo(2_097_152);
+        values.put("ORCH_MAX_REQUEST_BYTES", "65536");
+        assertThat(config().maxRequestBytes()).isEqualTo(65_536);
+        values.put("ORCH_MAX_REQUEST_BYTES", "2MB");
+        assertThatThrownBy(this::config).isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith("ORCH_MAX_REQUEST_BYTES='2MB' is not a whole number");
+        values.put("ORCH_MAX_REQUEST_BYTES", "100");
+        assertThatThrownBy(this::config).hasMessageContaining("ORCH_MAX_REQUEST_BYTES=100 is out of range");
+    }
+
+    @Test
     void a_missing_agents_file_setting_is_named() {
         values.remove("ORCH_AGENTS_FILE");
         assertThatThrownBy(this::config).isInstanceOf(ConfigurationException.class)

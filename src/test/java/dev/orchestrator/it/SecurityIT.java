@@ -150,6 +150,8 @@ class SecurityIT {
                     assertThat(r.headers().firstValue("Content-Type")).as(cell).hasValueSatisfying(v ->
                             assertThat(v).startsWith("application/problem+json"));
                     assertThat(json(r).getInt("status")).as(cell).isEqualTo(401);
+                    assertThat(json(r).getString("detail")).as(cell + ": the mechanism's own detail")
+                            .containsAnyOf("needs an API token", "must be 'Bearer TOKEN'", "token is not valid");
                     assertThat(r.body()).as(cell + ": the token is never echoed")
                             .doesNotContain("not-a-configured-token").doesNotContain("YWRtaW46YWRtaW4=");
                 }

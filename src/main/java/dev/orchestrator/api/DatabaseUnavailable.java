@@ -94,18 +94,25 @@ final class DatabaseUnavailable {
                 .entity(problem(id)).build();
     }
 
-    /** "Type: message <- Type: message ..." from the outermost failure to its root cause. */
+    /**
+     * "Type: message <- Type: message ..." from the outermost failure to its root cause; a message
+     * its wrapper already quoted is left out (the pools' wrappers repeat their causes' messages).
+     */
     static String causes(Throwable failure) {
         StringBuilder b = new StringBuilder();
         Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+        String outer = "";
         Throwable t = failure;
         for (int depth = 0; t != null && depth < MAX_DEPTH && seen.put(t, Boolean.TRUE) == null; depth++) {
             if (b.length() > 0) {
                 b.append(" <- ");
             }
             String message = t.getMessage() == null ? "" : t.getMessage().strip().replaceAll("\\s+", " ");
-            b.append(t.getClass().getName()).append(": ").append(message.length() > 300
-                    ? message.substring(0, 300) + "..." : message);
+            b.append(t.getClass().getName());
+            if (!message.isEmpty() && !outer.contains(message)) {
+                b.append(": ").append(message.length() > 300 ? message.substring(0, 300) + "..." : message);
+            }
+            outer = message;
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 b.append(" (SQLState ").append(sql.getSQLState()).append(')');
             }

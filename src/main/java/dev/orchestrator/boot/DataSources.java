@@ -32,7 +32,9 @@ import jakarta.enterprise.context.ApplicationScoped;
             // the driver: give up connecting after 5 s, and on a statement after 30 s without an
             // answer (a half-open connection), instead of hanging the request
             "connectTimeout=5",
-            "socketTimeout=30"
+            "socketTimeout=30",
+            // how these connections show in pg_stat_activity
+            "ApplicationName=orchestrator-jpa"
         })
 @ApplicationScoped
 public class DataSources {

@@ -151,6 +151,9 @@ class DatabaseRestartIT {
                     .as("job %d: every process started is a run the database knows", job)
                     .hasSize((int) count("SELECT count(*) FROM agent_runs WHERE job_id = " + job));
         }
+        assertThat(count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'orchestrator-jpa'"))
+                .as("the container pool's connections are on the restarted server, with the driver settings of "
+                        + "its @DataSourceDefinition").isPositive();
         long retried = count("SELECT count(*) FROM agent_runs WHERE outcome <> 'done'");
         System.out.println("DatabaseRestartIT: " + jobs.size() + " jobs, " + retried + " run(s) retried after the outage");
 

@@ -125,6 +125,9 @@ public final class ProblemMappers {
             if (e instanceof WebApplicationException w) {
                 return new WebApplicationMapper().toResponse(w);
             }
+            if (DatabaseUnavailable.causedBy(e)) {
+                return DatabaseUnavailable.response(e); // 503: an outage, not our bug
+            }
             String id = UUID.randomUUID().toString();
             LOG.log(Level.SEVERE, "unexpected error " + id, e);
             return response(Problem.of(500, "Internal Server Error",

@@ -30,7 +30,7 @@ public class QueueResource {
     @GET
     @RolesAllowed(Role.READ_NAME)
     public QueueDto get() {
-        return QueueDto.of(queue.overview());
+        return QueueDto.of(queue.overview(callers.current()));
     }
 
     /** Stops claiming (durably) until resumed; running jobs go on. */

@@ -206,8 +206,13 @@ public class QueueService {
         return jobs.find(id).filter(j -> caller.mayTouch(j.repo())).map(j -> new JobDetails(j, jobs.runsOf(id)));
     }
 
-    public Overview overview() {
-        return new Overview(node.stores().control().statusCounts(), node.policy().maxConcurrency(), jobs.running(),
+    /**
+     * The queue at a glance. The counts are cluster-wide for every caller; the running jobs listed
+     * are those of the caller's repos.
+     */
+    public Overview overview(Caller caller) {
+        return new Overview(node.stores().control().statusCounts(), node.policy().maxConcurrency(),
+                jobs.running().stream().filter(j -> caller.mayTouch(j.repo())).toList(),
                 node.reaperStatus(), node.lease().status(), node.stores().control().pauses(), node.policy());
     }
 }

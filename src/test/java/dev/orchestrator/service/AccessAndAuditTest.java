@@ -82,6 +82,12 @@ class AccessAndAuditTest {
                 .extracting(j -> j.id()).containsExactly(mine);
         assertThat(queue.list(new JobRepository.ListFilter(null, null, null), null, 50, OPS).jobs())
                 .extracting(j -> j.id()).contains(mine, other, lookalike);
+        h.f.db.execute("UPDATE jobs SET status = 'running', claimed_by = 'elsewhere', started_at = now() WHERE id IN ("
+                + mine + ", " + other + ")");
+        assertThat(queue.overview(TEAM_A).running()).extracting(j -> j.id()).containsExactly(mine);
+        assertThat(queue.overview(OPS).running()).extracting(j -> j.id()).containsExactlyInAnyOrder(mine, other);
+        h.f.db.execute("UPDATE jobs SET status = 'queued', claimed_by = NULL, started_at = NULL WHERE id IN ("
+                + mine + ", " + other + ")");
         assertThat(queue.job(other, TEAM_A)).isEmpty();
         assertThat(queue.job(lookalike, TEAM_A)).isEmpty();
         assertThat(queue.job(mine, TEAM_A)).isPresent();

@@ -35,7 +35,8 @@ import java.util.concurrent.ThreadFactory;
  *
  * <p>Start order: register the node, recover earlier incarnations on this host, sanitize, then
  * dispatch. Stop order: stop claiming, kill the process groups of running agents, requeue their
- * jobs without counting an attempt, mark the node stopped. A run that ended on its own before the
+ * jobs without counting an attempt, mark the node stopped (its heartbeats end first, so none can
+ * undo that). A run that ended on its own before the
  * stop keeps its real outcome.
  */
 public final class OrchestratorNode {
@@ -135,6 +136,7 @@ public final class OrchestratorNode {
      * grace period plus a few seconds.
      */
     public void stop() {
+        lease.close(); // no heartbeat may rejoin the node after its stop is recorded below
         dispatcher.stop(Duration.ofSeconds(10));
         for (RunTermination.GivenUp r : termination.stopAll(TerminationReason.NODE_SHUTDOWN)) {
             completion.abandon(r.jobId(), r.runId(), r.exitCode(), TerminationReason.NODE_SHUTDOWN.text()

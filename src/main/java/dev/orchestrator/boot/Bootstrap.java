@@ -106,6 +106,7 @@ public class Bootstrap {
             queue = new QueueService(jobs, agents, node, config.defaultMaxAttempts());
             control = new JobControl(node, jobs);
             node.startDispatching(threadFactory);
+            preloadClasses();
             LOG.log(Level.INFO, "Orchestrator node {0} ready: agents {1}, max_concurrency {2}, data {3}",
                     new Object[] {identity.id(), agents.names(), config.maxConcurrency(), config.dataDir()});
         } catch (ConfigurationException e) {
@@ -116,6 +117,16 @@ public class Bootstrap {
             LOG.log(Level.SEVERE, "Orchestrator cannot start: " + e.getMessage(), e);
             abandonStart();
             throw e;
+        }
+    }
+
+    private static void preloadClasses() {
+        try {
+            int preloaded = ClassPreloader.preload(Bootstrap.class, "dev.orchestrator").size();
+            LOG.log(Level.FINE, "{0} application classes loaded for the orderly stop", preloaded);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not load the application's classes ahead of the orderly stop; an "
+                    + "undeploy soon after start may fail to hand running jobs back", e);
         }
     }
 
@@ -132,6 +143,7 @@ public class Bootstrap {
                     + "this host or the lease reclaim of another node does", e);
         } finally {
             closePool();
+            deregisterDrivers();
         }
     }
 
@@ -152,17 +164,22 @@ public class Bootstrap {
                 LOG.info("Orchestrator stopping");
                 n.stop();
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.log(Level.SEVERE, "Orchestrator could not hand its running jobs back to the queue; the next "
                     + "start on this host recovers them", e);
         } finally {
             closePool();
-            try {
-                List<String> drivers = JdbcDrivers.deregisterLoadedBy(getClass().getClassLoader());
-                LOG.log(Level.FINE, "deregistered JDBC drivers {0}", drivers);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "could not deregister the application's JDBC drivers", e);
-            }
+            deregisterDrivers();
+        }
+    }
+
+    private static void deregisterDrivers() {
+        try {
+            // Bootstrap.class, not getClass(): the container may run a generated subclass from another loader
+            List<String> drivers = JdbcDrivers.deregisterLoadedBy(Bootstrap.class.getClassLoader());
+            LOG.log(Level.FINE, "deregistered JDBC drivers {0}", drivers);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(Level.WARNING, "could not deregister the application's JDBC drivers", e);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.orchestrator.node.NodeLease;
 import dev.orchestrator.node.OrchestratorNode;
 import dev.orchestrator.run.Dispatcher;
 import dev.orchestrator.store.SchemaMigrator;
+import jakarta.ejb.EJBException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
@@ -42,7 +43,9 @@ public class HealthChecks {
                 return r.status(valid).withData("queue_pool", valid ? "connection valid"
                         : "connection not valid within " + VALID_TIMEOUT_SECONDS + " s").build();
             } catch (SQLException e) {
-                LOG.log(Level.WARNING, "readiness: no connection from the queue pool", e);
+                // once per probe while the database is away: the message, the stack trace only at FINE
+                LOG.log(Level.WARNING, "readiness: no connection from the queue pool: {0}", e.getMessage());
+                LOG.log(Level.FINE, "readiness: no connection from the queue pool", e);
                 return r.down().withData("queue_pool", "no connection (SQLState " + e.getSQLState()
                         + "; see the server log)").build();
             } catch (RuntimeException e) {
@@ -104,8 +107,13 @@ public class HealthChecks {
     }
 
     private static HealthCheckResponse failed(HealthCheckResponseBuilder r, String what, RuntimeException e) {
-        LOG.log(Level.WARNING, "health check " + what + " failed", e);
-        return r.down().withData(what, e instanceof IllegalStateException ? e.getMessage()
-                : "check failed (see the server log)").build();
+        if (e instanceof IllegalStateException || e instanceof EJBException) {
+            // probes during start-up and undeploy: the start-up bean is not (or no longer) there
+            LOG.log(Level.FINE, "health check " + what + ": not started", e);
+            return r.down().withData(what, "Orchestrator has not started").build();
+        }
+        LOG.log(Level.WARNING, "health check {0} failed: {1}", new Object[] {what, e.getMessage()});
+        LOG.log(Level.FINE, "health check " + what + " failed", e);
+        return r.down().withData(what, "check failed (see the server log)").build();
     }
 }

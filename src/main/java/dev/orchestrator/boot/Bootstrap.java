@@ -77,6 +77,7 @@ public class Bootstrap {
 
     @PostConstruct
     void start() {
+        preloadClasses(); // first: also the stop of a failed start needs them
         try {
             Config mpConfig = ConfigProvider.getConfig();
             Function<String, Optional<String>> containerView = name -> mpConfig.getOptionalValue(name, String.class);
@@ -92,7 +93,7 @@ public class Bootstrap {
             AgentCatalog agents = AgentsFile.load(config.agentsFile());
             queueDataSource = QueuePool.open(db);
             checkConnection(db);
-            SchemaMigrator.Migration migrated = SchemaMigrator.migrate(queueDataSource, getClass().getClassLoader());
+            SchemaMigrator.Migration migrated = SchemaMigrator.migrate(queueDataSource, Bootstrap.class.getClassLoader());
             LOG.log(Level.INFO, "schema at version {0} ({1} migration(s) applied now)",
                     new Object[] {migrated.state().currentVersion(), migrated.applied()});
 
@@ -106,7 +107,6 @@ public class Bootstrap {
             queue = new QueueService(jobs, agents, node, config.defaultMaxAttempts());
             control = new JobControl(node, jobs);
             node.startDispatching(threadFactory);
-            preloadClasses();
             LOG.log(Level.INFO, "Orchestrator node {0} ready: agents {1}, max_concurrency {2}, data {3}",
                     new Object[] {identity.id(), agents.names(), config.maxConcurrency(), config.dataDir()});
         } catch (ConfigurationException e) {
@@ -197,7 +197,7 @@ public class Bootstrap {
 
     /** The schema as Flyway sees it now, for the readiness check. */
     public SchemaMigrator.State schema() {
-        return SchemaMigrator.state(queueDataSource(), getClass().getClassLoader());
+        return SchemaMigrator.state(queueDataSource(), Bootstrap.class.getClassLoader());
     }
 
     public OrchestratorNode node() {

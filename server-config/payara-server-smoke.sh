@@ -151,6 +151,9 @@ trap "exit 130" INT TERM
 abort() { fail "$*"; summary; exit 1; }
 
 # ------------------------------------------------------------------ 0. what is needed
+for tool in mvn unzip curl psql python3; do
+    command -v "$tool" > /dev/null || abort "$tool is installed"
+done
 [ -f "$WAR" ] || abort "target/orchestrator.war exists (build it: mvn -B -q package -DskipTests)"
 [ -x "$PGBIN/initdb" ] || abort "PostgreSQL binaries in $PGBIN (set PGBIN)"
 rm -rf "$WORK"

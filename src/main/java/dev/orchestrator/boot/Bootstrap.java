@@ -16,6 +16,7 @@ import dev.orchestrator.config.ConfigurationException;
 import dev.orchestrator.config.DatabaseSettings;
 import dev.orchestrator.config.OrchestratorConfig;
 import dev.orchestrator.config.Settings;
+import dev.orchestrator.config.WorkingDirectory;
 import dev.orchestrator.store.QueueStores;
 import dev.orchestrator.store.SchemaMigrator;
 import dev.orchestrator.process.HostInfo;
@@ -32,14 +33,19 @@ import jakarta.ejb.TransactionManagementType;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
-import org.flywaydb.core.api.output.MigrateResult;
 
 /**
  * The composition root. At deployment: validate settings (a bad one fails the deployment with a
@@ -76,9 +82,18 @@ public class Bootstrap {
 
     @PostConstruct
     void start() {
+        preloadClasses(); // first: also the stop of a failed start needs them
         try {
-            DatabaseSettings db = DatabaseSettings.fromEnvironment(System.getenv());
-            Settings settings = new Settings(name -> ConfigProvider.getConfig().getOptionalValue(name, String.class));
+            Config mpConfig = ConfigProvider.getConfig();
+            Function<String, Optional<String>> containerView = name -> mpConfig.getOptionalValue(name, String.class);
+            Settings settings = new Settings(Settings.environmentFirst(System.getenv(), containerView));
+            Optional<String> relativeRefusal = WorkingDirectory.relativePathRefusal(Path.of(""),
+                    System.getProperty(WorkingDirectory.INSTANCE_ROOT));
+            if (relativeRefusal.isPresent()) {
+                settings = settings.refusingRelativePaths(relativeRefusal.get());
+            }
+            DatabaseSettings db = DatabaseSettings.from(settings);
+            db.requireSameAs(containerView);
             config = OrchestratorConfig.from(settings, HostInfo.hostName());
             AgentCatalog agents = AgentsFile.load(config.agentsFile());
             ApiTokensFile.Loaded loadedTokens = ApiTokensFile.load(settings, config.dataDir());
@@ -86,11 +101,11 @@ public class Bootstrap {
                     ? "API: no ORCH_API_TOKENS_FILE or ORCH_API_TOKEN; generated an admin token in {0} (mode 0600)"
                     : "API: the admin token is in {0}", f));
             tokens = loadedTokens.registry();
-            queueDataSource = QueuePool.open(db, System.getenv("ORCH_DB_PASSWORD"));
+            queueDataSource = QueuePool.open(db);
             checkConnection(db);
-            MigrateResult migrated = SchemaMigrator.migrate(queueDataSource, getClass().getClassLoader());
-            LOG.log(Level.INFO, "schema at version {0} ({1} migration(s) applied)",
-                    new Object[] {migrated.targetSchemaVersion, migrated.migrationsExecuted});
+            SchemaMigrator.Migration migrated = SchemaMigrator.migrate(queueDataSource, Bootstrap.class.getClassLoader());
+            LOG.log(Level.INFO, "schema at version {0} ({1} migration(s) applied now)",
+                    new Object[] {migrated.state().currentVersion(), migrated.applied()});
 
             NodeSettings.Commands commands = new NodeSettings.Commands(
                     OsCommands.require("setsid"), OsCommands.require("kill"));
@@ -109,12 +124,39 @@ public class Bootstrap {
                             tokens.tokens().stream().map(t -> t.name()).toList()});
         } catch (ConfigurationException e) {
             LOG.log(Level.SEVERE, "Orchestrator cannot start: {0}", e.getMessage());
-            closePool();
+            abandonStart();
             throw e;
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "Orchestrator cannot start: " + e.getMessage(), e);
-            closePool();
+            abandonStart();
             throw e;
+        }
+    }
+
+    private static void preloadClasses() {
+        try {
+            int preloaded = ClassPreloader.preload(Bootstrap.class, "dev.orchestrator").size();
+            LOG.log(Level.FINE, "{0} application classes loaded for the orderly stop", preloaded);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not load the application's classes ahead of the orderly stop; an "
+                    + "undeploy soon after start may fail to hand running jobs back", e);
+        }
+    }
+
+    /** A failed start: a node that registered records its stop (else it looks alive to others), then the pool closes. */
+    private void abandonStart() {
+        OrchestratorNode n = node;
+        node = null;
+        try {
+            if (n != null) {
+                n.stop();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Orchestrator could not record the stop of its failed start; the next start on "
+                    + "this host or the lease reclaim of another node does", e);
+        } finally {
+            closePool();
+            deregisterDrivers();
         }
     }
 
@@ -135,11 +177,22 @@ public class Bootstrap {
                 LOG.info("Orchestrator stopping");
                 n.stop();
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.log(Level.SEVERE, "Orchestrator could not hand its running jobs back to the queue; the next "
                     + "start on this host recovers them", e);
         } finally {
             closePool();
+            deregisterDrivers();
+        }
+    }
+
+    private static void deregisterDrivers() {
+        try {
+            // Bootstrap.class, not getClass(): the container may run a generated subclass from another loader
+            List<String> drivers = JdbcDrivers.deregisterLoadedBy(Bootstrap.class.getClassLoader());
+            LOG.log(Level.FINE, "deregistered JDBC drivers {0}", drivers);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(Level.WARNING, "could not deregister the application's JDBC drivers", e);
         }
     }
 
@@ -148,6 +201,16 @@ public class Bootstrap {
         if (ds != null) {
             ds.close();
         }
+    }
+
+    /** The queue's pool, for the readiness check. */
+    public DataSource queueDataSource() {
+        return requireStarted(queueDataSource);
+    }
+
+    /** The schema as Flyway sees it now, for the readiness check. */
+    public SchemaMigrator.State schema() {
+        return SchemaMigrator.state(queueDataSource(), Bootstrap.class.getClassLoader());
     }
 
     public OrchestratorNode node() {

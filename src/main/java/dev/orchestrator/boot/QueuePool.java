@@ -4,19 +4,31 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.orchestrator.config.DatabaseSettings;
 
-/** The connection pool of the queue's guarded statements (not enlisted in JTA). */
+/**
+ * The connection pool of the queue's guarded statements (not enlisted in JTA). The driver is named
+ * explicitly: HikariCP then instantiates it from the WAR's own class loader instead of asking
+ * {@code DriverManager}, which on Payara Server after a domain restart does not know the driver in
+ * {@code WEB-INF/lib} ("No suitable driver"); the domain's libraries never need it.
+ */
 final class QueuePool {
     static final int SOCKET_TIMEOUT_SECONDS = 15;
 
     private QueuePool() {
     }
 
-    static HikariDataSource open(DatabaseSettings db, String password) {
+    static final String DRIVER = "org.postgresql.Driver";
+
+    static HikariDataSource open(DatabaseSettings db) {
+        return new HikariDataSource(config(db));
+    }
+
+    static HikariConfig config(DatabaseSettings db) {
         HikariConfig cfg = new HikariConfig();
         cfg.setPoolName("orchestrator-queue");
+        cfg.setDriverClassName(DRIVER);
         cfg.setJdbcUrl(db.url());
         cfg.setUsername(db.user());
-        cfg.setPassword(password);
+        cfg.setPassword(db.password());
         cfg.setMaximumPoolSize(12);
         cfg.setMinimumIdle(2);
         // how long a borrower waits for a connection; while the database is down, every use waits
@@ -27,6 +39,6 @@ final class QueuePool {
         // unreachable database (and fences itself) well within its lease
         cfg.addDataSourceProperty("socketTimeout", Integer.toString(SOCKET_TIMEOUT_SECONDS));
         cfg.addDataSourceProperty("connectTimeout", "10");
-        return new HikariDataSource(cfg);
+        return cfg;
     }
 }

@@ -44,8 +44,8 @@ public record OrchestratorConfig(
     public static OrchestratorConfig from(Settings s, String defaultNodeName) {
         Path dataDir = s.path("ORCH_DATA_DIR", Path.of("data"));
         Path reposDir = s.path("ORCH_REPOS_DIR", dataDir.resolve("repos"));
-        Path agentsFile = Path.of(s.required("ORCH_AGENTS_FILE",
-                "name the JSON file of agents (see server-config/agents.example.json)")).toAbsolutePath();
+        Path agentsFile = s.requiredPath("ORCH_AGENTS_FILE",
+                "name the JSON file of agents (see server-config/agents.example.json)");
         Duration base = s.seconds("ORCH_TRANSIENT_BACKOFF_BASE_SECONDS", 30, 1, 86_400);
         Duration max = s.seconds("ORCH_TRANSIENT_BACKOFF_MAX_SECONDS", 1800, 1, 7 * 86_400);
         if (max.compareTo(base) < 0) {

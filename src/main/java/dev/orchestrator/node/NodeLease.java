@@ -43,6 +43,8 @@ public final class NodeLease {
     private volatile long lastOkNanos;
     private volatile Instant lastHeartbeatAt;
     private volatile boolean fenced;
+    private final Object beat = new Object();
+    private boolean closed;
 
     /** @param nanoTime a monotonic clock for "how long without a heartbeat" (a wall clock may jump) */
     public NodeLease(NodeContext node, NodeStore nodes, Dispatcher dispatcher, RunTermination termination,
@@ -57,8 +59,30 @@ public final class NodeLease {
         this.lastHeartbeatAt = node.clock().instant();
     }
 
-    /** One heartbeat; never throws. */
+    /**
+     * One heartbeat; never throws. Does nothing once the lease is {@link #close closed}: a
+     * heartbeat after the node recorded its stop would find the node "fenced" and rejoin it,
+     * clearing its {@code stopped_at}, and later nodes would take the dead node for a live one.
+     */
     public void heartbeat() {
+        synchronized (beat) {
+            if (!closed) {
+                beat();
+            }
+        }
+    }
+
+    /**
+     * Ends the heartbeats before the node records its stop; waits for one in flight (bounded by
+     * the statement timeout), so none runs after this returns.
+     */
+    public void close() {
+        synchronized (beat) {
+            closed = true;
+        }
+    }
+
+    private void beat() {
         Ownership o;
         try {
             o = nodes.heartbeat(node.id());

@@ -28,6 +28,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadFactory;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One server node's queue machinery, wired from plain parts so that tests run exactly what the
@@ -35,12 +37,14 @@ import java.util.concurrent.ThreadFactory;
  *
  * <p>Start order: register the node, recover earlier incarnations on this host, sanitize, then
  * dispatch. Stop order: stop claiming, kill the process groups of running agents, requeue their
- * jobs without counting an attempt, mark the node stopped. A run that ended on its own before the
+ * jobs without counting an attempt, mark the node stopped (its heartbeats end first, so none can
+ * undo that). A run that ended on its own before the
  * stop keeps its real outcome.
  */
 public final class OrchestratorNode {
     /** Most starts (attach, spawn, stamp) in flight at once beside the claims. */
     static final int PARALLEL_STARTS = 4;
+    private static final Logger LOG = Logger.getLogger(OrchestratorNode.class.getName());
 
     private final NodeContext context;
     private final QueueStores stores;
@@ -136,12 +140,16 @@ public final class OrchestratorNode {
      * grace period plus a few seconds.
      */
     public void stop() {
+        lease.close(); // no heartbeat may rejoin the node after its stop is recorded below
         dispatcher.stop(Duration.ofSeconds(10));
-        for (RunTermination.GivenUp r : termination.stopAll(TerminationReason.NODE_SHUTDOWN)) {
+        List<RunTermination.GivenUp> givenUp = termination.stopAll(TerminationReason.NODE_SHUTDOWN);
+        for (RunTermination.GivenUp r : givenUp) {
             completion.abandon(r.jobId(), r.runId(), r.exitCode(), TerminationReason.NODE_SHUTDOWN.text()
                     + " (node " + context.id() + ")");
         }
         stores.nodes().markNodesStopped(List.of(context.id()), context.clock().instant());
+        LOG.log(Level.INFO, "node {0} stopped: {1} running job(s) handed back to the queue",
+                new Object[] {context.id(), givenUp.size()});
     }
 
     /** Something changed (a job was enqueued or released): look for work now. */

@@ -110,10 +110,12 @@ public class NodeStore {
                 "lease_seconds", (double) lease.toSeconds()))).owned());
     }
 
+    /**
+     * Also runs for an empty list (start-up marks its dead predecessors, usually none): the orderly
+     * stop then finds this statement's path already loaded, also when the container has begun to
+     * unload the application's classes.
+     */
     public void markNodesStopped(Collection<String> nodeIds, Instant now) {
-        if (nodeIds.isEmpty()) {
-            return;
-        }
         tx.inTransaction(c -> MARK_NODES_STOPPED.update(c, Params.of("now", now, "ids", new TextArray(nodeIds))));
     }
 

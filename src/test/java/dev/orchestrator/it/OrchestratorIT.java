@@ -487,4 +487,53 @@ class OrchestratorIT {
         JsonObject counts = json(get("queue")).getJsonObject("counts");
         return counts.values().stream().mapToLong(v -> ((jakarta.json.JsonNumber) v).longValue()).sum();
     }
+
+    // ------------------------------------------------------------------ health (open: no token)
+
+    private JsonObject health(String path, int expectedStatus) throws Exception {
+        // the probes live at the server's root, whatever the WAR's context root
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.toURI().resolve("/health/" + path)).GET()
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(expectedStatus, r.statusCode(), r.body());
+        return json(r);
+    }
+
+    private static JsonObject check(JsonObject health, String name) {
+        return health.getJsonArray("checks").getValuesAs(JsonObject.class).stream()
+                .filter(c -> name.equals(c.getString("name"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no check " + name + " in " + health));
+    }
+
+    /** A data value as text, whether the server renders it as a JSON string, number or boolean. */
+    private static String data(JsonObject check, String key) {
+        JsonValue v = check.getJsonObject("data").get(key);
+        assertNotNull(v, key + " in " + check);
+        return v instanceof jakarta.json.JsonString s ? s.getString() : v.toString();
+    }
+
+    @Test
+    @RunAsClient
+    void readiness_checks_the_queue_pool_the_schema_and_the_node_and_liveness_the_dispatcher() throws Exception {
+        JsonObject ready = health("ready", 200);
+        assertEquals("UP", ready.getString("status"));
+        JsonObject database = check(ready, "orchestrator-database");
+        assertEquals("UP", database.getString("status"));
+        assertEquals("connection valid", data(database, "queue_pool"));
+        JsonObject schema = check(ready, "orchestrator-schema");
+        assertEquals("UP", schema.getString("status"));
+        assertEquals("0", data(schema, "pending_migrations"));
+        assertFalse(data(schema, "version").isBlank() || "null".equals(data(schema, "version")), schema.toString());
+        JsonObject node = check(ready, "orchestrator-node");
+        assertEquals("UP", node.getString("status"));
+        assertEquals("true", data(node, "dispatching"));
+        assertEquals("false", data(node, "fenced"));
+        assertFalse(data(node, "node").isBlank());
+
+        JsonObject live = health("live", 200);
+        JsonObject dispatcher = check(live, "orchestrator-dispatcher");
+        assertEquals("UP", dispatcher.getString("status"));
+        assertEquals("alive", data(dispatcher, "dispatcher_thread"));
+        assertTrue(live.getJsonArray("checks").getValuesAs(JsonObject.class).stream()
+                .noneMatch(c -> c.getString("name").equals("orchestrator-database")), "readiness checks stay out of liveness");
+    }
 }

@@ -11,7 +11,11 @@ import dev.orchestrator.testing.NodeHarnessExtension;
 import dev.orchestrator.testing.Processes;
 import dev.orchestrator.testing.SwitchableDataSource;
 import dev.orchestrator.testing.TestJobs;
+import dev.orchestrator.domain.job.Ownership;
+import dev.orchestrator.store.QueueStores;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,5 +109,57 @@ class NodeLeaseTest {
             h.node().dispatcher().drain();
             return "done".equals(job(queued).status());
         });
+    }
+
+    private long stoppedNodes(String id) {
+        return TestJobs.count(h.f.ds, "SELECT count(*) FROM nodes WHERE id = '" + id + "' AND stopped_at IS NOT NULL");
+    }
+
+    @Test
+    void a_heartbeat_after_the_orderly_stop_does_not_bring_the_stopped_node_back() {
+        h.start("n1");
+        h.stopNode();
+        assertThat(stoppedNodes("n1")).isEqualTo(1);
+
+        h.node().lease().heartbeat(); // a timer tick that fires during undeploy
+
+        assertThat(stoppedNodes("n1")).as("stopped_at kept").isEqualTo(1);
+        assertThat(h.node().lease().status().fencedTotal()).as("not taken for a fence").isZero();
+    }
+
+    @Test
+    void a_stop_during_a_heartbeat_waits_for_it_and_still_records_the_stop() throws Exception {
+        CountDownLatch inHeartbeat = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        NodeStore slow = new NodeStore(h.f.ds) {
+            @Override
+            public Ownership heartbeat(String nodeId) {
+                inHeartbeat.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.heartbeat(nodeId);
+            }
+        };
+        QueueStores s = h.f.stores;
+        h.configure(b -> b.stores(new QueueStores(s.claims(), s.finishes(), s.control(), slow, s.audit())));
+        h.start("n1");
+        Thread beat = new Thread(() -> h.node().lease().heartbeat(), "test-heartbeat");
+        beat.start();
+        assertThat(inHeartbeat.await(30, TimeUnit.SECONDS)).isTrue();
+        Thread stop = new Thread(h::stopNode, "test-stop");
+        stop.start();
+        // the stop either waits for the heartbeat in flight or (the race) has already recorded the stop
+        await().atMost(WAIT).until(() -> stop.getState() == Thread.State.BLOCKED
+                || stop.getState() == Thread.State.TERMINATED);
+
+        release.countDown();
+        beat.join(WAIT.toMillis());
+        stop.join(WAIT.toMillis());
+
+        assertThat(stop.isAlive()).isFalse();
+        assertThat(stoppedNodes("n1")).as("stopped_at recorded and kept").isEqualTo(1);
     }
 }

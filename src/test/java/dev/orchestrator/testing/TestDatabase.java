@@ -23,11 +23,17 @@ public final class TestDatabase {
 
     private final EmbeddedDatabase embedded;
     private final HikariDataSource dataSource;
+    private final String url;
+    private final String user;
+    private final String password;
 
     private boolean migrated;
 
     private TestDatabase(EmbeddedDatabase embedded, String url, String user, String password) {
         this.embedded = embedded;
+        this.url = url;
+        this.user = user;
+        this.password = password;
         HikariConfig cfg = new HikariConfig();
         cfg.setJdbcUrl(url);
         cfg.setUsername(user);
@@ -87,6 +93,18 @@ public final class TestDatabase {
             }
         }
         instance = null;
+    }
+
+    public String jdbcUrl() {
+        return url;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
     }
 
     public DataSource dataSource() {

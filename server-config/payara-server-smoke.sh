@@ -31,7 +31,7 @@ AGENTS=$WORK/agents.json
 PWFILE=$WORK/asadmin-passwords
 DB_USER=orch
 DB_PASSWORD=smoke-db-$RANDOM$RANDOM
-TOKEN=smoke-admin-$RANDOM$RANDOM$RANDOM
+TOKEN=smoke-admin-token-$RANDOM$RANDOM$RANDOM
 START=$(date +%s)
 
 # no ORCH_* setting of the caller's shell may leak into the domain
@@ -247,6 +247,10 @@ check "start-up logged the schema's version, not null" \
 check "the node's name came from the system property ORCH_NODE_NAME" \
     test "$(sql "SELECT count(*) FROM nodes WHERE id LIKE 'smoke-node:%'")" -ge 1
 
+check "without a token the API answers 401 with WWW-Authenticate: Bearer (problem document)" \
+    bash -c "curl -s -i --max-time 30 -X POST -H 'Content-Type: application/json' -d '{\"agent\":\"true\",\"repo\":\"smoke\"}' '$BASE/api/jobs' | tr -d '\r' | grep -q '^WWW-Authenticate: Bearer realm=\"orchestrator\"'"
+check "an unknown path answers a problem document, not an HTML page" \
+    bash -c "curl -s -i --max-time 30 '$BASE/WEB-INF/web.xml' | tr -d '\r' | grep -qi '^Content-Type: application/problem+json'"
 JOB1=$(enqueue true smoke)
 [ -n "$JOB1" ] || abort "POST /api/jobs with a bearer token creates a job"
 pass "POST /api/jobs with a bearer token creates a job (id $JOB1)"

@@ -116,7 +116,7 @@ public class JobsResource {
 
     private JobDto details(long jobId) {
         QueueService.JobDetails d = queue.job(jobId, callers.current()).orElseThrow(() -> notFound(jobId));
-        return JobDto.of(d.job(), queue.dependenciesOf(jobId), d.runs());
+        return JobDto.of(d.job(), queue.dependenciesOf(jobId), d.runs(), d.waitingFor());
     }
 
     static ProblemException notFound(long jobId) {

@@ -1,6 +1,7 @@
 package dev.orchestrator.api;
 
 import dev.orchestrator.service.QueueService;
+import dev.orchestrator.domain.job.Gate;
 import dev.orchestrator.domain.job.JobStatus;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.Map;
  * reaper's record.
  */
 public record QueueDto(Map<String, Long> counts, int maxConcurrency, Gates gates, Paused paused, List<JobDto> running,
-                       ReaperDto reaper) {
+                       ReaperDto reaper, Map<String, Long> waiting) {
 
     /** Which gates the claim applies; agent_limits from the agents file. */
     public record Gates(boolean serial, boolean dependencies, Map<String, Integer> agentLimits) {
@@ -32,6 +33,16 @@ public record QueueDto(Map<String, Long> counts, int maxConcurrency, Gates gates
         }
         return new QueueDto(counts, o.maxConcurrency(),
                 new Gates(o.gates().serialGate(), o.gates().dependencyGate(), o.gates().agentLimits()),
-                Paused.of(o.pauses()), o.running().stream().map(JobDto::of).toList(), ReaperDto.of(o.reaper(), o.node()));
+                Paused.of(o.pauses()), o.running().stream().map(JobDto::of).toList(), ReaperDto.of(o.reaper(), o.node()),
+                waiting(o.waiting()));
+    }
+
+    /** Queued jobs per gate that holds them ({@code nothing}: claimable now), every gate present. */
+    static Map<String, Long> waiting(Map<Gate, Long> counts) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (Gate g : Gate.values()) {
+            m.put(g.wire(), counts.getOrDefault(g, 0L));
+        }
+        return m;
     }
 }

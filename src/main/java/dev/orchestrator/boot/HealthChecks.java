@@ -2,6 +2,7 @@ package dev.orchestrator.boot;
 
 import dev.orchestrator.node.NodeLease;
 import dev.orchestrator.node.OrchestratorNode;
+import dev.orchestrator.node.WedgeAlarm;
 import dev.orchestrator.run.Dispatcher;
 import dev.orchestrator.store.SchemaMigrator;
 import jakarta.ejb.EJBException;
@@ -11,6 +12,7 @@ import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.logging.Level;
+import java.util.stream.Collectors;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -79,7 +81,13 @@ public class HealthChecks {
                 OrchestratorNode n = bootstrap.node();
                 NodeLease.Status lease = n.lease().status();
                 boolean dispatching = n.dispatcher().isRunning();
-                return r.status(dispatching && !lease.fenced())
+                boolean wedged = false;
+                if (bootstrap.config().wedgeAlarmReadiness()) { // ORCH_WEDGE_ALARM_READINESS=true only
+                    WedgeAlarm.State w = n.wedgeState();
+                    wedged = w.wedged();
+                    r.withData("wedged", wedged).withData("wedge_alarm", w.reason());
+                }
+                return r.status(dispatching && !lease.fenced() && !wedged)
                         .withData("node", lease.id())
                         .withData("dispatching", dispatching)
                         .withData("fenced", lease.fenced())
@@ -102,6 +110,38 @@ public class HealthChecks {
                         .withData("paused", d.isPaused()).withData("pass_errors", d.errors()).build();
             } catch (RuntimeException e) {
                 return failed(r, "dispatcher_thread", e);
+            }
+        };
+    }
+
+    /**
+     * The wedge alarm ({@link WedgeAlarm}), served at {@code /wedge} by
+     * {@link WedgeHealthServlet}; part of readiness (the node check) only with
+     * {@code ORCH_WEDGE_ALARM_READINESS=true}. Names the overdue jobs and the runs holding the slots.
+     */
+    HealthCheck wedgeCheck() {
+        return () -> {
+            HealthCheckResponseBuilder r = HealthCheckResponse.named("orchestrator-wedge");
+            try {
+                WedgeAlarm.State w = bootstrap.node().wedgeState();
+                r.status(!w.wedged()).withData("reason", w.reason())
+                        .withData("threshold_seconds", w.threshold().toSeconds())
+                        .withData("oldest_claimable_age_seconds", w.oldestClaimableAge().toSeconds())
+                        .withData("slots", w.running() + " of " + w.maxConcurrency() + " taken, "
+                                + w.deadSlots() + " by runs not alive");
+                if (!w.overdue().isEmpty()) {
+                    r.withData("overdue_jobs", w.overdue().stream()
+                            .map(j -> "job " + j.id() + " (" + j.agent() + ", repo " + j.repo() + ", waiting "
+                                    + j.age().toSeconds() + " s)").collect(Collectors.joining("; ")));
+                }
+                if (!w.slots().isEmpty()) {
+                    r.withData("slot_holders", w.slots().stream()
+                            .map(s -> "job " + s.jobId() + " run " + s.runId() + " on " + s.node() + " pid " + s.pid()
+                                    + ": " + s.judgedBy()).collect(Collectors.joining("; ")));
+                }
+                return r.build();
+            } catch (RuntimeException e) {
+                return failed(r, "wedge", e);
             }
         };
     }

@@ -42,7 +42,8 @@ public final class NodeFactory {
                 new NodeSettings.ReaperSwitches(config.reaperEnabled(), config.impossibleQueuedSanitizeEnabled(),
                         config.livenessCheckEnabled(), config.leaseReclaimEnabled(), config.timeoutBackstopEnabled(),
                         config.spawnGrace()),
-                config.nodeLease());
+                config.nodeLease(),
+                config.wedgeAlarm());
     }
 
     /**

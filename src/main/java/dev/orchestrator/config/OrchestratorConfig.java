@@ -33,7 +33,9 @@ public record OrchestratorConfig(
         Duration nodeHeartbeat,
         Duration nodeLease,
         int auditRetentionDays,
-        int maxRequestBytes) {
+        int maxRequestBytes,
+        Duration wedgeAlarm,
+        boolean wedgeAlarmReadiness) {
 
     public static final int DEFAULT_MAX_CONCURRENCY = 1;
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -89,7 +91,9 @@ public record OrchestratorConfig(
                 heartbeat,
                 lease,
                 s.integer("ORCH_AUDIT_RETENTION_DAYS", 90, 0, 36_500),
-                s.integer("ORCH_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, Integer.MAX_VALUE));
+                s.integer("ORCH_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, Integer.MAX_VALUE),
+                s.seconds("ORCH_WEDGE_ALARM_SECONDS", 300, 1, 7 * 86_400),
+                s.flag("ORCH_WEDGE_ALARM_READINESS", false));
     }
 
     /** Comma-separated patterns; "none" switches output patterns off. */

@@ -60,6 +60,7 @@ public final class OrchestratorNode {
     private final Reaper reaper;
     private final NodeLease lease;
     private final RetentionPruner retention;
+    private final WedgeAlarm wedge;
 
     public OrchestratorNode(NodeContext context, NodeSettings settings, NodeSettings.Commands commands,
                             AgentCatalog agents, QueueStores stores, Map<String, String> serverEnv) {
@@ -96,6 +97,8 @@ public final class OrchestratorNode {
                 settings.auditRetention(), context.clock());
         this.lease = new NodeLease(context, stores.nodes(), dispatcher, termination, settings.lease(),
                 System::nanoTime);
+        this.wedge = new WedgeAlarm(context, stores.claims(), processes, policy, settings.wedgeAlarm(),
+                settings.lease(), switches.spawnGrace());
         completion.onSlotFreed(dispatcher::wake);
         reaper.onSlotFreed(dispatcher::wake);
     }
@@ -171,6 +174,14 @@ public final class OrchestratorNode {
     public RetentionPruner retention() { return retention; }
     public CancellationSweep cancellations() { return cancellations; }
     public RunTermination termination() { return termination; }
+
+    /** The wedge alarm of this node's view of the queue (see {@link WedgeAlarm}). */
+    public WedgeAlarm wedgeAlarm() { return wedge; }
+
+    /** The wedge alarm's state now; for the health check, a metrics gauge, a JMX attribute. */
+    public WedgeAlarm.State wedgeState() {
+        return wedge.evaluate();
+    }
 
     public ReaperStatus reaperStatus() {
         return reaper.status();

@@ -10,6 +10,9 @@ import dev.orchestrator.domain.agent.AgentCatalog;
 import dev.orchestrator.domain.audit.AuditEvent;
 import dev.orchestrator.domain.agent.RepoName;
 import dev.orchestrator.domain.job.ClaimPolicy;
+import dev.orchestrator.domain.job.ClaimableJob;
+import dev.orchestrator.domain.job.Gate;
+import dev.orchestrator.domain.job.Hold;
 import dev.orchestrator.domain.job.Job;
 import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
@@ -27,13 +30,13 @@ import java.util.Optional;
 
 /** The queue's use cases for clients: enqueue, look up a job or a run's log, the overview. */
 public class QueueService {
-    /** A job with its runs. */
-    public record JobDetails(Job job, List<AgentRun> runs) {
+    /** A job with its runs and, for a queued job, the gates that hold it now (null otherwise). */
+    public record JobDetails(Job job, List<AgentRun> runs, List<Hold> waitingFor) {
     }
 
     /** The queue at a glance. */
     public record Overview(Map<JobStatus, Long> counts, int maxConcurrency, List<Job> running, ReaperStatus reaper,
-                           NodeLease.Status node, List<String> pauses, ClaimPolicy gates) {
+                           NodeLease.Status node, List<String> pauses, ClaimPolicy gates, Map<Gate, Long> waiting) {
     }
 
     /** An enqueue's answer: the job, and whether it was an earlier request's job (same Idempotency-Key). */
@@ -203,7 +206,32 @@ public class QueueService {
 
     /** The job with its runs, if it exists and its repo is in the caller's scope. */
     public Optional<JobDetails> job(long id, Caller caller) {
-        return jobs.find(id).filter(j -> caller.mayTouch(j.repo())).map(j -> new JobDetails(j, jobs.runsOf(id)));
+        return jobs.find(id).filter(j -> caller.mayTouch(j.repo())).map(j -> new JobDetails(j, jobs.runsOf(id),
+                j.status() == JobStatus.QUEUED ? holds(id).orElse(null) : null));
+    }
+
+    /**
+     * Why job {@code id} is not running: the gates that hold it now, by the claim's own predicates
+     * ({@code [NOTHING]}: the next claim may take it). Empty if there is no such job or it is out of
+     * the caller's scope; an empty list if the job is not queued.
+     */
+    public Optional<List<Hold>> explain(long id, Caller caller) {
+        return jobs.find(id).filter(j -> caller.mayTouch(j.repo())).map(j -> holds(id).orElse(List.of()));
+    }
+
+    /**
+     * Queued jobs no gate of their own holds (only capacity may), longest-waiting first, with their
+     * age; cluster-wide (for the wedge alarm and an oldest-claimable-age metric, not for clients).
+     */
+    public List<ClaimableJob> claimable(int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new InvalidRequestException("limit", "limit must be between 1 and " + MAX_PAGE);
+        }
+        return node.stores().claims().claimable(node.context().clock().instant(), node.policy(), limit);
+    }
+
+    private Optional<List<Hold>> holds(long id) {
+        return node.stores().claims().holds(id, node.context().clock().instant(), node.policy());
     }
 
     /**
@@ -213,6 +241,7 @@ public class QueueService {
     public Overview overview(Caller caller) {
         return new Overview(node.stores().control().statusCounts(), node.policy().maxConcurrency(),
                 jobs.running().stream().filter(j -> caller.mayTouch(j.repo())).toList(),
-                node.reaperStatus(), node.lease().status(), node.stores().control().pauses(), node.policy());
+                node.reaperStatus(), node.lease().status(), node.stores().control().pauses(), node.policy(),
+                node.stores().claims().gateCounts(node.context().clock().instant(), node.policy()));
     }
 }

@@ -1,6 +1,10 @@
 package dev.orchestrator.store;
 
 import dev.orchestrator.domain.job.ClaimPolicy;
+import dev.orchestrator.domain.job.ClaimableJob;
+import dev.orchestrator.domain.job.Gate;
+import dev.orchestrator.domain.job.Hold;
+import dev.orchestrator.domain.job.SlotHolder;
 import dev.orchestrator.domain.job.ClaimedJob;
 import dev.orchestrator.domain.job.Ownership;
 import dev.orchestrator.domain.node.NodeIdentity;
@@ -8,8 +12,15 @@ import dev.orchestrator.domain.run.RunStart;
 import dev.orchestrator.store.Sql.Params;
 import dev.orchestrator.store.Sql.TextArray;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongFunction;
@@ -38,31 +49,88 @@ public class ClaimStore {
 
     /**
      * queued -> running for the next eligible job (priority, then age), if a slot is free. Gated jobs
-     * are skipped, never waited for: not yet available (back-off), claiming paused (globally or for
-     * the repo), the repo already running a job (serial gate), a dependency not done (deps gate), the
-     * agent at its own limit.
+     * are skipped, never waited for: not yet available (back-off), a cancel requested, claiming
+     * paused (globally or for the repo), the repo already running a job (serial gate), a dependency
+     * not done (deps gate), the agent at its own limit. The gates are {@link Sql}'s {@code {held_*}}
+     * fragments, which {@link #HOLDS} and {@link #GATE_COUNTS} read too.
      */
     static final Sql CLAIM_NEXT = Sql.of("""
             UPDATE jobs j
                SET status = 'running', run_id = NULL, pid = NULL, finished_at = NULL,
                    started_at = :now, claimed_by = :node, updated_at = :now
              WHERE j.id = (SELECT q.id FROM jobs q
-                            WHERE q.status = 'queued' AND q.available_at <= :now
-                              AND NOT q.cancel_requested
-                              AND NOT EXISTS (SELECT 1 FROM claim_pauses p
-                                               WHERE p.scope = '*' OR p.scope = 'repo:' || q.repo)
-                              AND (NOT :serial_gate OR NOT EXISTS (SELECT 1 FROM jobs r
-                                                         WHERE r.status = 'running' AND r.repo = q.repo))
-                              AND (NOT :deps_gate OR NOT EXISTS (SELECT 1 FROM job_dependencies d
-                                                          JOIN jobs dj ON dj.id = d.depends_on
-                                                         WHERE d.job_id = q.id AND dj.status <> 'done'))
-                              AND q.agent <> ALL (:saturated_agents)
+                            WHERE q.status = 'queued' AND {claimable}
                             ORDER BY q.priority DESC, q.id
                             LIMIT 1
                             FOR UPDATE SKIP LOCKED)
-               AND (SELECT count(*) FROM jobs r WHERE r.status = 'running') < :max_concurrency
+               AND NOT {capacity_full}
             RETURNING j.id, j.agent, j.repo, j.payload, j.priority, j.attempts, j.max_attempts,
                       j.transient_attempts, j.started_at, j.claimed_by
+            """);
+
+    /** Which of the claim's gates hold one job, with what holds it; no row if there is no such job. */
+    static final Sql HOLDS = Sql.of("""
+            SELECT q.status,
+                   {held_backoff} AS backoff, q.available_at,
+                   {held_cancel_requested} AS cancel_requested,
+                   {held_paused} AS paused,
+                   ARRAY(SELECT p.scope FROM claim_pauses p WHERE {pause_of_q} ORDER BY p.scope) AS pause_scopes,
+                   {held_repo_busy} AS repo_busy,
+                   ARRAY(SELECT r.id FROM jobs r WHERE {running_of_repo} ORDER BY r.id) AS repo_running,
+                   {held_dependency} AS dependency,
+                   ARRAY(SELECT d.depends_on FROM job_dependencies d JOIN jobs dj ON dj.id = d.depends_on
+                          WHERE {dependency_not_done} ORDER BY d.depends_on) AS dependencies_not_done,
+                   {held_agent_limit} AS agent_limit, q.agent,
+                   {capacity_full} AS capacity_full, {running_count} AS running
+              FROM jobs q
+             WHERE q.id = :id
+            """);
+
+    /**
+     * How many queued jobs each gate holds (a job held by two gates counts under both), and how many
+     * no gate of their own holds; one pass over the queued rows (partial index jobs_claim_order).
+     */
+    static final Sql GATE_COUNTS = Sql.of("""
+            SELECT count(*) FILTER (WHERE {held_backoff}) AS backoff,
+                   count(*) FILTER (WHERE {held_cancel_requested}) AS cancel_requested,
+                   count(*) FILTER (WHERE {held_paused}) AS paused,
+                   count(*) FILTER (WHERE {held_repo_busy}) AS repo_busy,
+                   count(*) FILTER (WHERE {held_dependency}) AS dependency,
+                   count(*) FILTER (WHERE {held_agent_limit}) AS agent_limit,
+                   count(*) FILTER (WHERE {claimable}) AS claimable,
+                   bool_or({capacity_full}) AS capacity_full
+              FROM jobs q
+             WHERE q.status = 'queued'
+            """);
+
+    /**
+     * Queued jobs no gate of their own holds, longest claimable first: since they became available
+     * or their last dependency finished, whichever is later.
+     */
+    static final Sql CLAIMABLE_JOBS = Sql.of("""
+            SELECT q.id, q.agent, q.repo, q.priority,
+                   GREATEST(q.available_at, (SELECT max(dj.finished_at) FROM job_dependencies d
+                                              JOIN jobs dj ON dj.id = d.depends_on WHERE d.job_id = q.id)) AS since
+              FROM jobs q
+             WHERE q.status = 'queued' AND {claimable}
+             ORDER BY since, q.id
+             LIMIT :limit
+            """);
+
+    /**
+     * Every running job (a taken slot) with its run's process identity and whether its claiming
+     * node's lease is valid (not stopped, heartbeat within the lease, on the database clock).
+     */
+    static final Sql SLOT_HOLDERS = Sql.of("""
+            SELECT j.id, j.agent, j.repo, j.claimed_by, j.started_at AS claimed_at, j.run_id, j.pid,
+                   r.boot_id, r.process_started_at, r.process_start_ticks,
+                   (n.id IS NOT NULL AND n.stopped_at IS NULL
+                    AND n.heartbeat_at >= now() - make_interval(secs => :lease_seconds)) AS lease_valid
+              FROM jobs j
+              LEFT JOIN agent_runs r ON r.id = j.run_id
+              LEFT JOIN nodes n ON n.id = j.claimed_by
+             WHERE j.status = 'running'
+             ORDER BY j.id
             """);
 
     /** A run row for a claimed job; attempt = number of earlier runs + 1. */
@@ -115,19 +183,8 @@ public class ClaimStore {
             if (fenced) {
                 return Optional.<ClaimedJob>empty(); // its heartbeat will find out and act
             }
-            List<String> saturated = new ArrayList<>();
-            if (!policy.agentLimits().isEmpty()) {
-                RUNNING_BY_AGENT.list(c, Params.of(), rs -> {
-                    Integer limit = policy.agentLimits().get(rs.getString("agent"));
-                    if (limit != null && rs.getLong("running") >= limit) {
-                        saturated.add(rs.getString("agent"));
-                    }
-                    return null;
-                });
-            }
-            return CLAIM_NEXT.first(c, Params.of("now", now, "node", nodeId, "serial_gate", policy.serialGate(),
-                    "deps_gate", policy.dependencyGate(), "saturated_agents", new TextArray(saturated),
-                    "max_concurrency", policy.maxConcurrency()),
+            Map<String, Long> saturated = saturatedAgents(c, policy);
+            return CLAIM_NEXT.first(c, gateParams(now, policy, saturated).with("node", nodeId),
                     rs -> new ClaimedJob(rs.getLong("id"), rs.getString("agent"), rs.getString("repo"),
                             rs.getString("payload"), rs.getInt("priority"), rs.getInt("attempts"),
                             rs.getInt("max_attempts"), rs.getInt("transient_attempts"), Sql.instant(rs, "started_at"),
@@ -170,6 +227,139 @@ public class ClaimStore {
                     "start_ticks", startTicks, "run", runId));
             return o;
         });
+    }
+
+    /**
+     * The agents at their limit, with their running counts: the per-agent gate's input, read by the
+     * claim (under the claim lock) and by the explanations alike.
+     */
+    private static Map<String, Long> saturatedAgents(Connection c, ClaimPolicy policy) throws SQLException {
+        Map<String, Long> saturated = new TreeMap<>();
+        if (!policy.agentLimits().isEmpty()) {
+            RUNNING_BY_AGENT.list(c, Params.of(), rs -> {
+                Integer limit = policy.agentLimits().get(rs.getString("agent"));
+                if (limit != null && rs.getLong("running") >= limit) {
+                    saturated.put(rs.getString("agent"), rs.getLong("running"));
+                }
+                return null;
+            });
+        }
+        return saturated;
+    }
+
+    private static Params gateParams(Instant now, ClaimPolicy policy, Map<String, Long> saturated) {
+        return Params.of("now", now, "serial_gate", policy.serialGate(), "deps_gate", policy.dependencyGate(),
+                "saturated_agents", new TextArray(saturated.keySet()), "max_concurrency", policy.maxConcurrency());
+    }
+
+    /**
+     * The gates that hold job {@code jobId} at {@code now} under {@code policy}, by the claim's own
+     * predicates: {@code [NOTHING]} if the next claim may take it, {@code [CAPACITY]} if only a
+     * free slot is missing. Empty if there is no such job or it is not queued.
+     */
+    public Optional<List<Hold>> holds(long jobId, Instant now, ClaimPolicy policy) {
+        return tx.inTransaction(c -> {
+            Map<String, Long> saturated = saturatedAgents(c, policy);
+            return HOLDS.first(c, gateParams(now, policy, saturated).with("id", jobId), rs -> {
+                if (!"queued".equals(rs.getString("status"))) {
+                    return null;
+                }
+                List<Hold> holds = new ArrayList<>();
+                if (rs.getBoolean("repo_busy")) {
+                    holds.add(Hold.repoBusy(longs(rs, "repo_running")));
+                }
+                if (rs.getBoolean("dependency")) {
+                    holds.add(Hold.dependency(longs(rs, "dependencies_not_done")));
+                }
+                if (rs.getBoolean("agent_limit")) {
+                    String agent = rs.getString("agent");
+                    holds.add(Hold.agentLimit(agent, saturated.get(agent), policy.agentLimits().get(agent)));
+                }
+                if (rs.getBoolean("paused")) {
+                    holds.add(Hold.paused(texts(rs, "pause_scopes")));
+                }
+                if (rs.getBoolean("backoff")) {
+                    holds.add(Hold.backoff(Sql.instant(rs, "available_at")));
+                }
+                if (rs.getBoolean("cancel_requested")) {
+                    holds.add(Hold.cancelRequested());
+                }
+                if (holds.isEmpty()) {
+                    holds.add(rs.getBoolean("capacity_full")
+                            ? Hold.capacity(rs.getLong("running"), policy.maxConcurrency()) : Hold.nothing());
+                }
+                return List.copyOf(holds);
+            });
+        });
+    }
+
+    /**
+     * How many queued jobs each gate holds right now; a job held by several gates counts under
+     * each. {@code CAPACITY}: jobs only a free slot is missing for; {@code NOTHING}: claimable now.
+     * Every gate is present (0 when none).
+     */
+    public Map<Gate, Long> gateCounts(Instant now, ClaimPolicy policy) {
+        return tx.inTransaction(c -> {
+            Map<String, Long> saturated = saturatedAgents(c, policy);
+            Map<Gate, Long> counts = new EnumMap<>(Gate.class);
+            GATE_COUNTS.first(c, gateParams(now, policy, saturated), rs -> {
+                counts.put(Gate.REPO_BUSY, rs.getLong("repo_busy"));
+                counts.put(Gate.DEPENDENCY, rs.getLong("dependency"));
+                counts.put(Gate.AGENT_LIMIT, rs.getLong("agent_limit"));
+                counts.put(Gate.PAUSED, rs.getLong("paused"));
+                counts.put(Gate.BACKOFF, rs.getLong("backoff"));
+                counts.put(Gate.CANCEL_REQUESTED, rs.getLong("cancel_requested"));
+                long claimable = rs.getLong("claimable");
+                boolean full = rs.getBoolean("capacity_full");
+                counts.put(Gate.CAPACITY, full ? claimable : 0L);
+                counts.put(Gate.NOTHING, full ? 0L : claimable);
+                return Boolean.TRUE;
+            });
+            for (Gate g : Gate.values()) {
+                counts.putIfAbsent(g, 0L);
+            }
+            return counts;
+        });
+    }
+
+    /**
+     * Up to {@code limit} queued jobs that no gate of their own holds (capacity may), longest
+     * claimable first, with their age at {@code now}.
+     */
+    public List<ClaimableJob> claimable(Instant now, ClaimPolicy policy, int limit) {
+        return tx.inTransaction(c -> {
+            Params p = gateParams(now, policy, saturatedAgents(c, policy));
+            return CLAIMABLE_JOBS.list(c, p.without("max_concurrency").with("limit", limit), rs -> {
+                Instant since = Sql.instant(rs, "since");
+                return new ClaimableJob(rs.getLong("id"), rs.getString("agent"), rs.getString("repo"),
+                        rs.getInt("priority"), since, since.isAfter(now) ? Duration.ZERO : Duration.between(since, now));
+            });
+        });
+    }
+
+    /** The running jobs that hold the slots, with their process identity and their node's lease. */
+    public List<SlotHolder> slotHolders(Duration lease) {
+        return tx.inTransaction(c -> SLOT_HOLDERS.list(c, Params.of("lease_seconds", (double) lease.toSeconds()),
+                rs -> new SlotHolder(rs.getLong("id"), rs.getString("agent"), rs.getString("repo"),
+                        rs.getString("claimed_by"), Sql.instant(rs, "claimed_at"), Sql.nullableLong(rs, "run_id"),
+                        Sql.nullableLong(rs, "pid"), rs.getString("boot_id"), Sql.instant(rs, "process_started_at"),
+                        Sql.nullableLong(rs, "process_start_ticks"), rs.getBoolean("lease_valid"))));
+    }
+
+    private static List<Long> longs(ResultSet rs, String column) throws SQLException {
+        List<Long> out = new ArrayList<>();
+        for (Object o : (Object[]) rs.getArray(column).getArray()) {
+            out.add(((Number) o).longValue());
+        }
+        return out;
+    }
+
+    private static List<String> texts(ResultSet rs, String column) throws SQLException {
+        List<String> out = new ArrayList<>();
+        for (Object o : (Object[]) rs.getArray(column).getArray()) {
+            out.add((String) o);
+        }
+        return out;
     }
 
     /** The earliest time after {@code now} at which a backed-off queued job becomes claimable. */

@@ -28,10 +28,60 @@ import java.util.regex.Pattern;
  *     returns a job to queued;</li>
  * <li>{@code {running_run}}: the guard of every write about a running job that has a run.</li>
  * </ul>
+ * The claim's gates are written here once, each as the condition that holds queued job {@code q},
+ * so that the claim ({@code {claimable}}, {@code {capacity_full}}) and the explanation of a waiting
+ * job ({@code {held_*}}) read the same predicates and can never disagree. They take the parameters
+ * {@code :now}, {@code :serial_gate}, {@code :deps_gate}, {@code :saturated_agents} and (capacity)
+ * {@code :max_concurrency}; the {@code {*_of_q}} fragments are the inner conditions the detail
+ * columns list.
  */
 final class Sql {
     static final String OWNERSHIP_CLEARED = "run_id = NULL, pid = NULL, started_at = NULL, claimed_by = NULL";
     static final String RUNNING_RUN = "id = :id AND status = 'running' AND run_id = :run_id";
+
+    /** A pause that applies to q (alias p of claim_pauses). */
+    static final String PAUSE_OF_Q = "(p.scope = '*' OR p.scope = 'repo:' || q.repo)";
+    /** A running job of q's repo (alias r of jobs). */
+    static final String RUNNING_OF_REPO = "(r.status = 'running' AND r.repo = q.repo)";
+    /** A dependency of q not done (d: job_dependencies, dj: the dependency's job). */
+    static final String DEPENDENCY_NOT_DONE = "(d.job_id = q.id AND dj.status <> 'done')";
+
+    static final String HELD_BACKOFF = "(q.available_at > :now)";
+    static final String HELD_CANCEL_REQUESTED = "(q.cancel_requested)";
+    static final String HELD_PAUSED = "(EXISTS (SELECT 1 FROM claim_pauses p WHERE " + PAUSE_OF_Q + "))";
+    static final String HELD_REPO_BUSY = "(:serial_gate AND EXISTS (SELECT 1 FROM jobs r WHERE " + RUNNING_OF_REPO
+            + "))";
+    static final String HELD_DEPENDENCY = "(:deps_gate AND EXISTS (SELECT 1 FROM job_dependencies d"
+            + " JOIN jobs dj ON dj.id = d.depends_on WHERE " + DEPENDENCY_NOT_DONE + "))";
+    static final String HELD_AGENT_LIMIT = "(q.agent = ANY (:saturated_agents))";
+    /** No gate of its own holds queued job q (capacity aside). */
+    static final String CLAIMABLE = "(NOT " + HELD_BACKOFF + " AND NOT " + HELD_CANCEL_REQUESTED + " AND NOT "
+            + HELD_PAUSED + " AND NOT " + HELD_REPO_BUSY + " AND NOT " + HELD_DEPENDENCY + " AND NOT "
+            + HELD_AGENT_LIMIT + ")";
+    /** Every slot taken: the running jobs of the cluster reach max concurrency. */
+    static final String RUNNING_COUNT = "(SELECT count(*) FROM jobs r WHERE r.status = 'running')";
+    static final String CAPACITY_FULL = "(" + RUNNING_COUNT + " >= :max_concurrency)";
+
+    private static final Map<String, String> FRAGMENTS = fragments();
+
+    private static Map<String, String> fragments() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("{ownership_cleared}", OWNERSHIP_CLEARED);
+        m.put("{running_run}", RUNNING_RUN);
+        m.put("{pause_of_q}", PAUSE_OF_Q);
+        m.put("{running_of_repo}", RUNNING_OF_REPO);
+        m.put("{dependency_not_done}", DEPENDENCY_NOT_DONE);
+        m.put("{held_backoff}", HELD_BACKOFF);
+        m.put("{held_cancel_requested}", HELD_CANCEL_REQUESTED);
+        m.put("{held_paused}", HELD_PAUSED);
+        m.put("{held_repo_busy}", HELD_REPO_BUSY);
+        m.put("{held_dependency}", HELD_DEPENDENCY);
+        m.put("{held_agent_limit}", HELD_AGENT_LIMIT);
+        m.put("{claimable}", CLAIMABLE);
+        m.put("{running_count}", RUNNING_COUNT);
+        m.put("{capacity_full}", CAPACITY_FULL);
+        return Map.copyOf(m);
+    }
 
     private static final Pattern PARAM = Pattern.compile("'[^']*'|(?<!:):([a-z][a-z0-9_]*)");
 
@@ -40,7 +90,14 @@ final class Sql {
     private final List<String> names;
 
     private Sql(String text) {
-        this.text = text.replace("{ownership_cleared}", OWNERSHIP_CLEARED).replace("{running_run}", RUNNING_RUN);
+        String spliced = text;
+        for (Map.Entry<String, String> f : FRAGMENTS.entrySet()) {
+            spliced = spliced.replace(f.getKey(), f.getValue());
+        }
+        if (spliced.matches("(?s).*\\{[a-z_]+\\}.*")) {
+            throw new IllegalArgumentException("unknown fragment in: " + spliced);
+        }
+        this.text = spliced;
         List<String> found = new ArrayList<>();
         StringBuilder out = new StringBuilder();
         Matcher m = PARAM.matcher(this.text);
@@ -77,6 +134,22 @@ final class Sql {
             for (int i = 0; i < namesAndValues.length; i += 2) {
                 p.values.put((String) namesAndValues[i], namesAndValues[i + 1]);
             }
+            return p;
+        }
+
+        /** These values without one. */
+        Params without(String name) {
+            Params p = new Params();
+            p.values.putAll(values);
+            p.values.remove(name);
+            return p;
+        }
+
+        /** These values and one more. */
+        Params with(String name, Object value) {
+            Params p = new Params();
+            p.values.putAll(values);
+            p.values.put(name, value);
             return p;
         }
     }

@@ -536,4 +536,27 @@ class OrchestratorIT {
         assertTrue(live.getJsonArray("checks").getValuesAs(JsonObject.class).stream()
                 .noneMatch(c -> c.getString("name").equals("orchestrator-database")), "readiness checks stay out of liveness");
     }
+
+    @Test
+    @RunAsClient
+    void the_wedge_alarm_is_a_probe_of_its_own_and_not_part_of_readiness_by_default() throws Exception {
+        HttpResponse<String> probe = http.send(HttpRequest.newBuilder(base.toURI().resolve("wedge")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, probe.statusCode(), probe.body());
+        JsonObject wedge;
+        try (jakarta.json.JsonReader reader = jakarta.json.Json.createReader(new java.io.StringReader(probe.body()))) {
+            wedge = reader.readObject();
+        }
+        assertEquals("UP", wedge.getString("status"));
+        JsonObject alarm = check(wedge, "orchestrator-wedge");
+        assertEquals("UP", alarm.getString("status"));
+        assertEquals("300", data(alarm, "threshold_seconds"));
+        assertFalse(data(alarm, "reason").isBlank());
+
+        JsonObject ready = health("ready", 200);
+        assertTrue(ready.getJsonArray("checks").getValuesAs(JsonObject.class).stream()
+                .noneMatch(c -> c.getString("name").equals("orchestrator-wedge")), ready.toString());
+        assertFalse(check(ready, "orchestrator-node").getJsonObject("data").containsKey("wedged"),
+                "ORCH_WEDGE_ALARM_READINESS is false by default: " + ready);
+    }
 }

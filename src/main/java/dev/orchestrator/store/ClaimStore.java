@@ -62,7 +62,7 @@ public class ClaimStore {
                             FOR UPDATE SKIP LOCKED)
                AND (SELECT count(*) FROM jobs r WHERE r.status = 'running') < :max_concurrency
             RETURNING j.id, j.agent, j.repo, j.payload, j.priority, j.attempts, j.max_attempts,
-                      j.transient_attempts, j.started_at, j.claimed_by
+                      j.transient_attempts, j.started_at, j.claimed_by, j.available_at
             """);
 
     /** A run row for a claimed job; attempt = number of earlier runs + 1. */
@@ -131,7 +131,7 @@ public class ClaimStore {
                     rs -> new ClaimedJob(rs.getLong("id"), rs.getString("agent"), rs.getString("repo"),
                             rs.getString("payload"), rs.getInt("priority"), rs.getInt("attempts"),
                             rs.getInt("max_attempts"), rs.getInt("transient_attempts"), Sql.instant(rs, "started_at"),
-                            rs.getString("claimed_by")));
+                            rs.getString("claimed_by"), Sql.instant(rs, "available_at")));
         });
     }
 

@@ -41,6 +41,9 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
     @Inject
     AuditTrail audit;
 
+    @Inject
+    HttpErrors errors;
+
     @Override
     public AuthenticationStatus validateRequest(HttpServletRequest request, HttpServletResponse response,
                                                 HttpMessageContext ctx) {
@@ -115,6 +118,9 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
         } catch (IOException e) {
             LOG.log(Level.FINE, "could not write the 401 answer", e);
         }
+        // counted here: a refused request never reaches the servlet filters (HttpErrorFilter)
+        request.setAttribute(HttpErrors.COUNTED, Boolean.TRUE);
+        errors.record(HttpServletResponse.SC_UNAUTHORIZED);
         return AuthenticationStatus.SEND_FAILURE;
     }
 

@@ -22,8 +22,21 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Jobs: enqueue, list, look up, cancel, retry. */
+@Tag(name = "jobs", description = "Enqueue, list, look up, cancel and retry jobs")
+@SecurityRequirement(name = "bearer")
 @Path("jobs")
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
@@ -41,6 +54,52 @@ public class JobsResource {
     UriInfo uri;
 
     /** {@code Idempotency-Key}: the same key and request return the first job (200), another request 409. */
+    @Operation(operationId = "enqueueJob", summary = "Enqueue a job",
+            description = "Creates a queued job for a configured agent and repo (role submit). With an "
+                    + "Idempotency-Key, the same key and request answer the first job (200, Idempotent-Replayed: "
+                    + "true) and another request with that key 409. depends_on names jobs that already exist; the "
+                    + "job is claimed once all of them are done and cancelled if one fails or is cancelled.")
+    @RequestBody(required = true, description = "The job: agent and repo required; payload, priority (-1000..1000), "
+            + "max_attempts (1..100), depends_on (at most 100 job ids) optional. Unknown fields are refused.",
+            content = @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT),
+                    examples = @ExampleObject(name = "enqueue", value = ApiExamples.ENQUEUE)))
+    @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, required = false,
+            description = "1..200 printable ASCII characters without spaces; makes the enqueue safe to repeat",
+            example = "6f1c2d3e-build-demo-1")
+    @APIResponse(responseCode = "201", description = "A new job; Location: /api/jobs/{id}",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobDto.class),
+                    examples = @ExampleObject(name = "201", value = ApiExamples.JOB)))
+    @APIResponse(responseCode = "200", description = "An idempotent replay: the first job as it is now; "
+            + "Idempotent-Replayed: true",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobDto.class),
+                    examples = @ExampleObject(name = "200", value = ApiExamples.JOB)))
+    @APIResponse(responseCode = "400", description = "Invalid input (malformed JSON, unknown field, wrong type, "
+            + "value out of range, unknown agent, unknown depends_on job, bad Idempotency-Key); field names it",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P400)))
+    @APIResponse(responseCode = "401", description = "No valid bearer token (no Authorization header, not Bearer "
+            + "TOKEN, or an unknown token); WWW-Authenticate: Bearer realm=orchestrator",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P401)))
+    @APIResponse(responseCode = "403", description = "The token lacks the role submit, or its repos do not include "
+            + "the job's repo",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P403)))
+    @APIResponse(responseCode = "409", description = "The Idempotency-Key was used with a different request",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P409_KEY)))
+    @APIResponse(responseCode = "413", description = "The request body is larger than ORCH_MAX_REQUEST_BYTES "
+            + "(default 2 MiB); refused before it is read",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P413)))
+    @APIResponse(responseCode = "415", description = "A body without Content-Type: application/json, or with a "
+            + "charset other than UTF-8",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P415)))
+    @APIResponse(responseCode = "503", description = "The database cannot be reached; Retry-After: 5. Nothing was "
+            + "written: retry the request",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P503)))
     @POST
     @RolesAllowed(Role.SUBMIT_NAME)
     @Consumes(MediaType.APPLICATION_JSON)
@@ -56,6 +115,35 @@ public class JobsResource {
     }
 
     /** Newest first; {@code cursor} is the {@code next_cursor} of the previous page. */
+    @Operation(operationId = "listJobs", summary = "List jobs",
+            description = "Jobs newest first (by id, descending), filtered by status, repo and agent, in keyset "
+                    + "pages: pass the next_cursor of a page as cursor for the next one (role read). A repo-scoped "
+                    + "token sees only its repos. Jobs in the list carry depends_on and runs as null.")
+    @Parameter(name = "status", in = ParameterIn.QUERY,
+            description = "queued, running, done, failed or cancelled", example = "failed")
+    @Parameter(name = "repo", in = ParameterIn.QUERY, description = "A valid repo name", example = "demo")
+    @Parameter(name = "agent", in = ParameterIn.QUERY, description = "Exact agent name", example = "echo")
+    @Parameter(name = "limit", in = ParameterIn.QUERY, description = "1..500, default 50", example = "100")
+    @Parameter(name = "cursor", in = ParameterIn.QUERY,
+            description = "The next_cursor of the previous page", example = "23")
+    @APIResponse(responseCode = "200", description = "One page of jobs; next_cursor is null on the last page",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PageDto.class),
+                    examples = @ExampleObject(name = "200", value = ApiExamples.JOB_PAGE)))
+    @APIResponse(responseCode = "400", description = "A bad status, repo, limit or cursor; field names it",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P400)))
+    @APIResponse(responseCode = "401", description = "No valid bearer token (no Authorization header, not Bearer "
+            + "TOKEN, or an unknown token); WWW-Authenticate: Bearer realm=orchestrator",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P401)))
+    @APIResponse(responseCode = "403", description = "The token lacks the role read",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P403)))
+    @APIResponse(responseCode = "503", description = "The database cannot be reached; Retry-After: 5. Nothing was "
+            + "written: retry the request",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P503)))
+
     @GET
     @RolesAllowed(Role.READ_NAME)
     public PageDto list(@QueryParam("status") String status, @QueryParam("repo") String repo,
@@ -75,6 +163,28 @@ public class JobsResource {
         return new PageDto(page.jobs().stream().map(JobDto::of).toList(), page.nextCursor());
     }
 
+    @Operation(operationId = "getJob", summary = "One job",
+            description = "The job with its dependencies (depends_on) and every run, oldest first (role read).")
+    @Parameter(name = "id", in = ParameterIn.PATH, required = true,
+            description = "Job id, a positive whole number", example = "42")
+    @APIResponse(responseCode = "200", description = "The job",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobDto.class),
+                    examples = @ExampleObject(name = "200", value = ApiExamples.JOB)))
+    @APIResponse(responseCode = "401", description = "No valid bearer token (no Authorization header, not Bearer "
+            + "TOKEN, or an unknown token); WWW-Authenticate: Bearer realm=orchestrator",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P401)))
+    @APIResponse(responseCode = "403", description = "The token lacks the role read",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P403)))
+    @APIResponse(responseCode = "404", description = "No such job (also: an id that is not a positive whole number, "
+            + "a job pruned by retention, a job outside a scoped token's repos)",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P404)))
+    @APIResponse(responseCode = "503", description = "The database cannot be reached; Retry-After: 5. Nothing was "
+            + "written: retry the request",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P503)))
     @GET
     @RolesAllowed(Role.READ_NAME)
     @Path("{id}")
@@ -86,6 +196,36 @@ public class JobsResource {
      * Queued: cancelled at once (200). Running: the process group gets TERM, then KILL after the
      * grace period, and the job ends cancelled (202 while that happens). Finished: 409.
      */
+    @Operation(operationId = "cancelJob", summary = "Cancel a job",
+            description = "A queued job is cancelled at once (200), with the queued jobs that depend on it. A "
+                    + "running job gets cancel_requested: its node sends TERM to the run's process group, then KILL "
+                    + "after ORCH_KILL_GRACE_SECONDS, and the job ends cancelled (202 while that happens). A "
+                    + "finished job: 409. Role operate; audited.")
+    @Parameter(name = "id", in = ParameterIn.PATH, required = true, description = "Job id", example = "42")
+    @APIResponse(responseCode = "200", description = "The job, cancelled",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobDto.class),
+                    examples = @ExampleObject(name = "200", value = ApiExamples.JOB)))
+    @APIResponse(responseCode = "202", description = "The running job, cancel_requested: true, while its process is "
+            + "being killed",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobDto.class),
+                    examples = @ExampleObject(name = "202", value = ApiExamples.JOB_CANCELLING)))
+    @APIResponse(responseCode = "401", description = "No valid bearer token (no Authorization header, not Bearer "
+            + "TOKEN, or an unknown token); WWW-Authenticate: Bearer realm=orchestrator",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P401)))
+    @APIResponse(responseCode = "403", description = "The token lacks the role operate",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P403)))
+    @APIResponse(responseCode = "404", description = "No such job",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P404)))
+    @APIResponse(responseCode = "409", description = "The job is finished (done, failed or cancelled)",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P409)))
+    @APIResponse(responseCode = "503", description = "The database cannot be reached; Retry-After: 5. Nothing was "
+            + "written: retry the request",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P503)))
     @POST
     @RolesAllowed(Role.OPERATE_NAME)
     @Path("{id}/cancel")
@@ -96,6 +236,31 @@ public class JobsResource {
     }
 
     /** Failed or cancelled: back to queued with attempts reset (200). Otherwise 409. */
+    @Operation(operationId = "retryJob", summary = "Retry a job",
+            description = "A failed or cancelled job goes back to queued, available at once, with attempts and "
+                    + "transient_attempts reset to 0 and cancel_requested cleared (200). Any other status: 409. "
+                    + "Role operate; audited.")
+    @Parameter(name = "id", in = ParameterIn.PATH, required = true, description = "Job id", example = "42")
+    @APIResponse(responseCode = "200", description = "The job, queued again",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobDto.class),
+                    examples = @ExampleObject(name = "200", value = ApiExamples.JOB)))
+    @APIResponse(responseCode = "401", description = "No valid bearer token (no Authorization header, not Bearer "
+            + "TOKEN, or an unknown token); WWW-Authenticate: Bearer realm=orchestrator",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P401)))
+    @APIResponse(responseCode = "403", description = "The token lacks the role operate",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P403)))
+    @APIResponse(responseCode = "404", description = "No such job",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P404)))
+    @APIResponse(responseCode = "409", description = "The job is neither failed nor cancelled",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P409_RETRY)))
+    @APIResponse(responseCode = "503", description = "The database cannot be reached; Retry-After: 5. Nothing was "
+            + "written: retry the request",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P503)))
     @POST
     @RolesAllowed(Role.OPERATE_NAME)
     @Path("{id}/retry")

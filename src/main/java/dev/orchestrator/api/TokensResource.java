@@ -11,8 +11,17 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The configured tokens (admin): names, roles, repo scopes and sources; never a secret or a hash. */
+@Tag(name = "tokens", description = "The configured API tokens, never a secret")
+@SecurityRequirement(name = "bearer")
 @Path("tokens")
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
@@ -20,6 +29,20 @@ public class TokensResource {
     @Inject
     TokenRegistry tokens;
 
+    @Operation(operationId = "listTokens", summary = "The configured tokens",
+            description = "Every configured token: name, roles, repo patterns and where it was configured; never a "
+                    + "secret or a hash (role admin). Read from memory: no database.")
+    @APIResponse(responseCode = "200", description = "The tokens",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = TokensDto.class),
+                    examples = @ExampleObject(name = "200", value = ApiExamples.TOKENS)))
+    @APIResponse(responseCode = "401", description = "No valid bearer token (no Authorization header, not Bearer "
+            + "TOKEN, or an unknown token); WWW-Authenticate: Bearer realm=orchestrator",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P401)))
+    @APIResponse(responseCode = "403", description = "The token lacks the role admin",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P403)))
     @GET
     @RolesAllowed(Role.ADMIN_NAME)
     public TokensDto list() {

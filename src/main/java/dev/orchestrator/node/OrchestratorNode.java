@@ -61,11 +61,13 @@ public final class OrchestratorNode {
     private final NodeLease lease;
     private final RetentionPruner retention;
     private final WedgeAlarm wedge;
+    private final AgentCatalog agents;
 
     public OrchestratorNode(NodeContext context, NodeSettings settings, NodeSettings.Commands commands,
                             AgentCatalog agents, QueueStores stores, Map<String, String> serverEnv) {
         this.context = context;
         this.stores = stores;
+        this.agents = agents;
         this.policy = settings.claims();
         this.processes = new ProcessTable(context.identity().bootId());
         ActiveRuns active = new ActiveRuns();
@@ -172,6 +174,7 @@ public final class OrchestratorNode {
     public Reaper reaper() { return reaper; }
     public NodeLease lease() { return lease; }
     public RetentionPruner retention() { return retention; }
+    public AgentCatalog agents() { return agents; }
     public CancellationSweep cancellations() { return cancellations; }
     public RunTermination termination() { return termination; }
 

@@ -3,6 +3,7 @@ package dev.orchestrator.reaper;
 import dev.orchestrator.domain.job.RunningJob;
 import dev.orchestrator.run.NodeContext;
 import dev.orchestrator.run.RunCompletion;
+import dev.orchestrator.run.RunRef;
 import dev.orchestrator.run.RunTermination;
 import dev.orchestrator.run.TerminationReason;
 import dev.orchestrator.store.FinishStore;
@@ -57,6 +58,7 @@ public final class CancellationSweep implements ReaperStep {
             return;
         }
         termination.killIfAlive(job);
-        completion.cancelled(job.id(), job.runId(), null);
+        completion.cancelled(job.id(), job.runId(), null,
+                job.runId() == null ? null : RunRef.of(job));
     }
 }

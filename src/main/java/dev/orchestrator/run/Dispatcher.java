@@ -154,9 +154,10 @@ public class Dispatcher {
                 if (claim.isEmpty()) {
                     break;
                 }
-                node.events().record(QueueEvent.CLAIMED);
                 claimed++;
                 ClaimedJob job = claim.get();
+                node.events().claimed(job.agent(), job.availableAt() == null || job.claimedAt() == null ? null
+                        : Duration.between(job.availableAt(), job.claimedAt()));
                 inFlight.add(CompletableFuture.runAsync(() -> starter.start(job), node.executor()));
             }
         } catch (RuntimeException e) {

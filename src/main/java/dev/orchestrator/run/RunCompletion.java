@@ -7,6 +7,7 @@ import dev.orchestrator.runfiles.LogTail;
 import dev.orchestrator.runfiles.RunFilesLayout;
 import dev.orchestrator.store.ControlStore;
 import dev.orchestrator.store.FinishStore;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -55,8 +56,8 @@ public class RunCompletion {
             } else {
                 TerminationReason reason = terminated.get();
                 switch (reason.ending()) {
-                    case REQUEUED_UNCOUNTED -> abandon(run.jobId(), run.runId(), exitCode, reason.text());
-                    case CANCELLED -> cancelled(run.jobId(), run.runId(), exitCode);
+                    case REQUEUED_UNCOUNTED -> abandon(run, exitCode, reason.text());
+                    case CANCELLED -> cancelled(run.jobId(), run.runId(), exitCode, run);
                     case FAILED_ATTEMPT -> failedAttempt(run, exitCode, false,
                             reason.text() + " (exit code " + exitCode + ")");
                 }
@@ -97,10 +98,15 @@ public class RunCompletion {
 
     /** Ends a running job as cancelled by an operator (fenced by its run, or by having none yet). */
     public boolean cancelled(long jobId, Long runId, Integer exitCode) {
-        Ownership o = finishes.finishCancelled(jobId, runId, exitCode, TerminationReason.OPERATOR_CANCEL.text(),
-                node.clock().instant());
+        return cancelled(jobId, runId, exitCode, null);
+    }
+
+    /** As {@link #cancelled(long, Long, Integer)}, for a run whose agent and start are known ({@code run}). */
+    public boolean cancelled(long jobId, Long runId, Integer exitCode, RunRef run) {
+        Instant now = node.clock().instant();
+        Ownership o = finishes.finishCancelled(jobId, runId, exitCode, TerminationReason.OPERATOR_CANCEL.text(), now);
         if (o.owned()) {
-            node.events().record(QueueEvent.CANCELLED);
+            finished(run, QueueEvent.CANCELLED, now);
             LOG.log(Level.INFO, "job {0} run {1}: cancelled", new Object[] {jobId, runId});
             cancelDoomed();
         }
@@ -119,10 +125,29 @@ public class RunCompletion {
 
     /** The run was given up by this node (shutdown): requeue without counting an attempt. */
     public void abandon(long jobId, long runId, Integer exitCode, String error) {
-        Ownership o = finishes.requeueAbandoned(jobId, runId, exitCode, error, node.clock().instant());
+        abandon(jobId, runId, exitCode, error, null);
+    }
+
+    private void abandon(RunRef run, Integer exitCode, String error) {
+        abandon(run.jobId(), run.runId(), exitCode, error, run);
+    }
+
+    private void abandon(long jobId, long runId, Integer exitCode, String error, RunRef run) {
+        Instant now = node.clock().instant();
+        Ownership o = finishes.requeueAbandoned(jobId, runId, exitCode, error, now);
         if (o.owned()) {
-            node.events().record(QueueEvent.ABANDONED);
+            finished(run, QueueEvent.ABANDONED, now);
             LOG.log(Level.INFO, "job {0} run {1}: {2}", new Object[] {jobId, runId, error});
+        }
+    }
+
+    /** Counts a run's end with its agent and run time where known ({@code run} may be null). */
+    private void finished(RunRef run, QueueEvent outcome, Instant now) {
+        if (run == null) {
+            node.events().finished(null, outcome, null);
+        } else {
+            node.events().finished(run.agent(), outcome,
+                    run.startedAt() == null ? null : Duration.between(run.startedAt(), now));
         }
     }
 
@@ -170,12 +195,12 @@ public class RunCompletion {
             return false;
         }
         if (next.get() == JobStatus.FAILED) {
-            node.events().record(QueueEvent.FAILED);
+            finished(run, QueueEvent.FAILED, now);
             cancelDoomed();
             LOG.log(Level.INFO, "job {0} run {1} failed for good after attempt {2}/{3}: {4}",
                     new Object[] {run.jobId(), run.runId(), run.attempts() + 1, run.maxAttempts(), error});
         } else {
-            node.events().record(QueueEvent.RETRIED);
+            finished(run, QueueEvent.RETRIED, now);
             LOG.log(Level.INFO, "job {0} run {1} failed attempt {2}/{3}, requeued: {4}",
                     new Object[] {run.jobId(), run.runId(), run.attempts() + 1, run.maxAttempts(), error});
         }
@@ -184,7 +209,7 @@ public class RunCompletion {
 
     private boolean report(Ownership o, RunRef run, QueueEvent event, String what) {
         if (o.owned()) {
-            node.events().record(event);
+            finished(run, event, node.clock().instant());
             LOG.log(Level.FINE, "job {0} run {1}: {2}", new Object[] {run.jobId(), run.runId(), what});
             return true;
         }

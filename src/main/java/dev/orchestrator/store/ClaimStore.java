@@ -65,7 +65,7 @@ public class ClaimStore {
                             FOR UPDATE SKIP LOCKED)
                AND NOT {capacity_full}
             RETURNING j.id, j.agent, j.repo, j.payload, j.priority, j.attempts, j.max_attempts,
-                      j.transient_attempts, j.started_at, j.claimed_by
+                      j.transient_attempts, j.started_at, j.claimed_by, j.available_at
             """);
 
     /** Which of the claim's gates hold one job, with what holds it; no row if there is no such job. */
@@ -188,7 +188,7 @@ public class ClaimStore {
                     rs -> new ClaimedJob(rs.getLong("id"), rs.getString("agent"), rs.getString("repo"),
                             rs.getString("payload"), rs.getInt("priority"), rs.getInt("attempts"),
                             rs.getInt("max_attempts"), rs.getInt("transient_attempts"), Sql.instant(rs, "started_at"),
-                            rs.getString("claimed_by")));
+                            rs.getString("claimed_by"), Sql.instant(rs, "available_at")));
         });
     }
 

@@ -78,6 +78,19 @@ public class ControlStore {
 
     static final Sql STATUS_COUNTS = Sql.of("SELECT status, count(*) AS jobs FROM jobs GROUP BY status");
 
+    /**
+     * Queued and running jobs only: O(jobs not finished) over the (status, id) index, however long
+     * the history is (the metrics read it on a scrape; finished jobs are counted as they finish).
+     */
+    static final Sql ACTIVE_COUNTS = Sql.of("""
+            SELECT status, count(*) AS jobs FROM jobs WHERE status IN ('queued', 'running') GROUP BY status
+            """);
+
+    /** Running jobs per agent, cluster-wide (the partial index of running jobs by agent). */
+    static final Sql RUNNING_BY_AGENT = Sql.of("""
+            SELECT agent, count(*) AS running FROM jobs WHERE status = 'running' GROUP BY agent
+            """);
+
     static final Sql STATUS_OF = Sql.of("SELECT status FROM jobs WHERE id = :id");
 
     static final Sql REPO_OF = Sql.of("SELECT repo FROM jobs WHERE id = :id");
@@ -156,6 +169,24 @@ public class ControlStore {
         tx.inTransaction(c -> STATUS_COUNTS.list(c, Params.of(),
                 rs -> counts.put(JobStatus.fromDb(rs.getString("status")), rs.getLong("jobs"))));
         return counts;
+    }
+
+    /** Queued and running jobs, cluster-wide, without counting finished history; both keys always present. */
+    public Map<JobStatus, Long> activeCounts() {
+        Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
+        counts.put(JobStatus.QUEUED, 0L);
+        counts.put(JobStatus.RUNNING, 0L);
+        tx.inTransaction(c -> ACTIVE_COUNTS.list(c, Params.of(),
+                rs -> counts.put(JobStatus.fromDb(rs.getString("status")), rs.getLong("jobs"))));
+        return counts;
+    }
+
+    /** Running jobs per agent, cluster-wide; agents with none are absent. */
+    public Map<String, Long> runningByAgent() {
+        Map<String, Long> running = new java.util.TreeMap<>();
+        tx.inTransaction(c -> RUNNING_BY_AGENT.list(c, Params.of(),
+                rs -> running.put(rs.getString("agent"), rs.getLong("running"))));
+        return running;
     }
 
     /** The job's status, or empty if there is no such job. */

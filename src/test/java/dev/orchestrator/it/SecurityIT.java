@@ -225,4 +225,196 @@ class SecurityIT {
         assertThat(tokens.body()).contains("\"it-scoped\"").contains("sec-a-*")
                 .doesNotContain(READ).doesNotContain("6b2ab572311c78548c25b226fdac2a10191981fe50fcc9e819d5a0cd99321345");
     }
+
+    /**
+     * The queue's metrics move with real jobs: a success, a permanent failure, a transient failure,
+     * a running job, a 401 and a 404, read from {@code /metrics} with a token before and after.
+     */
+    @Test
+    void metrics_move_with_real_jobs_and_errors() throws Exception {
+        Map<String, Double> before = scrape();
+
+        long ok = enqueue("met-ok", "echo", "");
+        long failed = enqueue("met-fail", "fail", ", \"max_attempts\": 1");
+        long flaky = enqueue("met-flaky", "flaky", "");
+        await().atMost(Duration.ofSeconds(60)).until(() -> "done".equals(status(ok)) && "failed".equals(status(failed))
+                && transientAttempts(flaky) == 1);
+        assertThat(send("POST", "/api/jobs/" + flaky + "/cancel", "Bearer " + ADMIN, null).statusCode()).isEqualTo(200);
+
+        long sleepy = enqueue("met-sleepy", "sleepy", "");
+        await().atMost(Duration.ofSeconds(30)).until(() -> "running".equals(status(sleepy)));
+        Map<String, Double> running = awaitScrape(m -> value(m, "orchestrator_running", "agent=\"sleepy\"") == 1.0);
+        assertThat(value(running, "orchestrator_jobs", "status=\"running\"")).isGreaterThanOrEqualTo(1.0);
+        assertThat(send("POST", "/api/jobs/" + sleepy + "/cancel", "Bearer " + ADMIN, null).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).until(() -> "cancelled".equals(status(sleepy)));
+
+        assertThat(send("GET", "/api/queue", null, null).statusCode()).isEqualTo(401);
+        assertThat(send("GET", "/api/jobs/987654321", "Bearer " + ADMIN, null).statusCode()).isEqualTo(404);
+
+        Map<String, Double> after = awaitScrape(m -> value(m, "orchestrator_running", "agent=\"sleepy\"") == 0.0);
+        // echo: other tests of this class run echo jobs too (earlier, but one may still be finishing)
+        assertThat(delta(before, after, "orchestrator_claims_total", "agent=\"echo\"")).isGreaterThanOrEqualTo(1.0);
+        assertThat(delta(before, after, "orchestrator_claims_total", "agent=\"fail\"")).isEqualTo(1.0);
+        assertThat(delta(before, after, "orchestrator_claims_total", "agent=\"sleepy\"")).isEqualTo(1.0);
+        assertThat(delta(before, after, "orchestrator_finishes_total", "agent=\"echo\"", "outcome=\"succeeded\""))
+                .isGreaterThanOrEqualTo(1.0);
+        assertThat(delta(before, after, "orchestrator_finishes_total", "agent=\"fail\"", "outcome=\"failed\""))
+                .isEqualTo(1.0);
+        assertThat(delta(before, after, "orchestrator_finishes_total", "agent=\"flaky\"",
+                "outcome=\"transient_requeued\"")).isEqualTo(1.0);
+        assertThat(delta(before, after, "orchestrator_finishes_total", "agent=\"sleepy\"", "outcome=\"cancelled\""))
+                .isEqualTo(1.0);
+        assertThat(delta(before, after, "orchestrator_failures_total", "agent=\"fail\"", "kind=\"permanent\""))
+                .isEqualTo(1.0);
+        assertThat(delta(before, after, "orchestrator_failures_total", "agent=\"flaky\"", "kind=\"transient\""))
+                .isEqualTo(1.0);
+        assertThat(delta(before, after, "orchestrator_dispatch_latency_milliseconds_count", "agent=\"fail\""))
+                .isEqualTo(1.0);
+        assertThat(delta(before, after, "orchestrator_dispatch_latency_milliseconds_sum", "agent=\"fail\""))
+                .isGreaterThanOrEqualTo(0.0).isLessThan(60_000.0);
+        assertThat(delta(before, after, "orchestrator_run_duration_milliseconds_count", "agent=\"sleepy\""))
+                .isEqualTo(1.0);
+        // one sleepy run, cancelled within seconds: sum, max and median are that one run, all in ms
+        double ran = delta(before, after, "orchestrator_run_duration_milliseconds_sum", "agent=\"sleepy\"");
+        assertThat(ran).isGreaterThan(0.0).isLessThan(30_000.0);
+        assertThat(value(after, "orchestrator_run_duration_milliseconds_max", "agent=\"sleepy\"")).isEqualTo(ran);
+        assertThat(value(after, "orchestrator_run_duration_milliseconds", "agent=\"sleepy\"", "quantile=\"0.5\""))
+                .isEqualTo(ran);
+        assertThat(delta(before, after, "orchestrator_http_errors_total", "status=\"401\"")).isEqualTo(1.0);
+        assertThat(delta(before, after, "orchestrator_http_errors_total", "status=\"404\"")).isEqualTo(1.0);
+        assertThat(value(after, "orchestrator_reaper_ticks", "")).isGreaterThan(0.0);
+        assertThat(value(after, "orchestrator_node_fenced", "")).isEqualTo(0.0);
+        assertThat(after).containsKey(after.keySet().stream()
+                .filter(k -> k.startsWith("orchestrator_reaper_actions_total{") && k.contains("step=\"liveness\"")
+                        && k.contains("reason=\"dead_process\"")).findFirst().orElse("orchestrator_reaper_actions_total"));
+    }
+
+    private long enqueue(String repo, String agent, String extra) throws Exception {
+        HttpResponse<String> r = send("POST", "/api/jobs", "Bearer " + ADMIN,
+                "{\"agent\": \"" + agent + "\", \"repo\": \"" + repo + "\"" + extra + "}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return json(r).getJsonNumber("id").longValue();
+    }
+
+    private String status(long id) throws Exception {
+        return json(send("GET", "/api/jobs/" + id, "Bearer " + ADMIN, null)).getString("status");
+    }
+
+    private int transientAttempts(long id) throws Exception {
+        return json(send("GET", "/api/jobs/" + id, "Bearer " + ADMIN, null)).getInt("transient_attempts");
+    }
+
+    private Map<String, Double> awaitScrape(java.util.function.Predicate<Map<String, Double>> ready) {
+        java.util.concurrent.atomic.AtomicReference<Map<String, Double>> last = new java.util.concurrent.atomic.AtomicReference<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            last.set(scrape());
+            return ready.test(last.get());
+        });
+        return last.get();
+    }
+
+    /** /metrics as series (name with its labels) to value; comments skipped. */
+    private Map<String, Double> scrape() throws Exception {
+        HttpResponse<String> r = send("GET", "/metrics", "Bearer " + READ, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        Map<String, Double> series = new LinkedHashMap<>();
+        for (String line : r.body().split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            int space = line.lastIndexOf(' ');
+            series.put(line.substring(0, space).trim(), Double.parseDouble(line.substring(space + 1).trim()));
+        }
+        return series;
+    }
+
+    /** The one series named {@code name} whose labels include all of {@code labels}; 0 if there is none. */
+    private static double value(Map<String, Double> series, String name, String... labels) {
+        List<Double> found = new ArrayList<>();
+        for (Map.Entry<String, Double> e : series.entrySet()) {
+            String key = e.getKey();
+            String n = key.contains("{") ? key.substring(0, key.indexOf('{')) : key;
+            if (n.equals(name) && java.util.Arrays.stream(labels).allMatch(l -> l.isEmpty() || key.contains(l))) {
+                found.add(e.getValue());
+            }
+        }
+        assertThat(found).as(name + " " + List.of(labels) + " in " + series.keySet().stream()
+                .filter(k -> k.startsWith("orchestrator")).toList()).hasSizeLessThanOrEqualTo(1);
+        return found.isEmpty() ? 0.0 : found.get(0);
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String name, String... labels) {
+        return value(after, name, labels) - value(before, name, labels);
+    }
+
+    /** The error answers each operation must document, by operationId (every one is a problem document). */
+    static final Map<String, List<String>> DOCUMENTED_ERRORS = Map.ofEntries(
+            Map.entry("enqueueJob", List.of("400", "401", "403", "409", "413", "415", "503")),
+            Map.entry("listJobs", List.of("400", "401", "403", "503")),
+            Map.entry("getJob", List.of("401", "403", "404", "503")),
+            Map.entry("cancelJob", List.of("401", "403", "404", "409", "503")),
+            Map.entry("retryJob", List.of("401", "403", "404", "409", "503")),
+            Map.entry("getQueue", List.of("401", "403", "503")),
+            Map.entry("pauseClaims", List.of("400", "401", "403", "503")),
+            Map.entry("resumeClaims", List.of("400", "401", "403", "503")),
+            Map.entry("getRunLog", List.of("400", "401", "403", "404", "503")),
+            Map.entry("listAuditEvents", List.of("400", "401", "403", "503")),
+            Map.entry("listTokens", List.of("401", "403")));
+
+    @Test
+    void the_openapi_document_describes_every_operation_its_errors_and_the_bearer_scheme() throws Exception {
+        HttpResponse<String> r = send("GET", "/openapi?format=json", null, null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonObject doc = json(r);
+
+        JsonObject scheme = doc.getJsonObject("components").getJsonObject("securitySchemes").getJsonObject("bearer");
+        assertThat(scheme.getString("type")).isEqualTo("http");
+        assertThat(scheme.getString("scheme")).isEqualTo("bearer");
+        assertThat(doc.getJsonArray("security").getJsonObject(0).containsKey("bearer")).isTrue();
+
+        Map<String, String> seen = new LinkedHashMap<>();
+        JsonObject paths = doc.getJsonObject("paths");
+        for (String path : paths.keySet()) {
+            assertThat(path).startsWith("/api/");
+            JsonObject item = paths.getJsonObject(path);
+            for (String method : item.keySet()) {
+                JsonObject op = item.getJsonObject(method);
+                String where = method.toUpperCase(java.util.Locale.ROOT) + " " + path;
+                assertThat(op.containsKey("operationId")).as(where + " has an operationId").isTrue();
+                String id = op.getString("operationId");
+                assertThat(seen.put(id, where)).as("operationId " + id + " of " + where + " is unique").isNull();
+                assertThat(op.getString("summary", "")).as(where + " summary").isNotBlank();
+                assertThat(op.getString("description", "")).as(where + " description").isNotBlank();
+                assertThat(op.getJsonArray("tags")).as(where + " tags").isNotEmpty();
+                assertThat(op.getJsonArray("security").getJsonObject(0).containsKey("bearer")).as(where).isTrue();
+                JsonObject responses = op.getJsonObject("responses");
+                assertThat(DOCUMENTED_ERRORS).as("a known operation: " + id).containsKey(id);
+                List<String> errors = responses.keySet().stream().filter(c -> c.charAt(0) >= '4').sorted().toList();
+                assertThat(errors).as(where + " errors").isEqualTo(DOCUMENTED_ERRORS.get(id));
+                for (String code : responses.keySet()) {
+                    JsonObject answer = responses.getJsonObject(code);
+                    assertThat(answer.getString("description", "")).as(where + " " + code).isNotBlank();
+                    JsonObject content = answer.getJsonObject("content");
+                    String media = code.charAt(0) >= '4' ? "application/problem+json"
+                            : id.equals("getRunLog") ? "text/plain" : "application/json";
+                    assertThat(content.keySet()).as(where + " " + code).containsExactly(media);
+                    JsonObject examples = content.getJsonObject(media).getJsonObject("examples");
+                    assertThat(examples).as(where + " " + code + " example").isNotEmpty();
+                    String example = examples.values().iterator().next().asJsonObject().getString("value");
+                    if (!media.equals("text/plain")) {
+                        JsonObject parsed = Json.createReader(new StringReader(example)).readObject();
+                        if (code.charAt(0) >= '4') {
+                            assertThat(parsed.getInt("status")).as(where + " " + code + " example").isEqualTo(
+                                    Integer.parseInt(code));
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(seen.keySet()).containsExactlyInAnyOrderElementsOf(DOCUMENTED_ERRORS.keySet());
+        JsonObject enqueue = paths.getJsonObject("/api/jobs").getJsonObject("post");
+        String body = enqueue.getJsonObject("requestBody").getJsonObject("content").getJsonObject("application/json")
+                .getJsonObject("examples").values().iterator().next().asJsonObject().getString("value");
+        assertThat(Json.createReader(new StringReader(body)).readObject().getString("agent")).isEqualTo("echo");
+    }
 }

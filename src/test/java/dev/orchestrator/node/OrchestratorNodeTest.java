@@ -6,6 +6,7 @@ import dev.orchestrator.testing.RunRow;
 
 import dev.orchestrator.reaper.Reaper;
 import dev.orchestrator.run.QueueEvent;
+import dev.orchestrator.run.QueueEvents;
 
 import dev.orchestrator.domain.job.Ownership;
 import dev.orchestrator.store.ClaimStore;
@@ -340,5 +341,44 @@ class OrchestratorNodeTest {
         await().atMost(WAIT).until(() -> h.node().termination().watchedCount() == 0); // removed just after the commit
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE job_id = " + id
                 + " AND finished_at IS NULL")).isZero();
+    }
+
+    @Test
+    void claims_and_run_ends_reach_the_event_listeners_with_their_agent_and_durations() throws Exception {
+        MutableClock clock = new MutableClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        h.configure(b -> b.clock(clock));
+        h.start("n1");
+        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        h.node().context().events().listen(new QueueEvents.Listener() {
+            @Override
+            public void claimed(String agent, Duration waited) {
+                seen.add("claimed " + agent + " " + waited);
+            }
+
+            @Override
+            public void finished(String agent, QueueEvent outcome, Duration ran) {
+                seen.add("finished " + agent + " " + outcome.key() + " " + ran);
+            }
+        });
+        long id = h.f.job().agent("wait").availableAt(clock.instant()).insert();
+        clock.tick(Duration.ofSeconds(7));
+        assertThat(h.node().dispatcher().drain()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> job(id).pid() != null);
+        clock.tick(Duration.ofSeconds(3));
+        Files.createDirectories(h.release().getParent());
+        Files.createFile(h.release());
+        awaitStatus(id, "done");
+
+        long failed = h.f.job().agent("fail").maxAttempts(1).availableAt(clock.instant()).insert();
+        drainUntil(failed, "failed");
+        long flaky = h.f.job().agent("flaky").availableAt(clock.instant()).insert();
+        drainUntil(flaky, "queued");
+        await().atMost(WAIT).until(() -> job(flaky).transientAttempts() == 1);
+
+        assertThat(seen).containsExactly("claimed wait PT7S", "finished wait succeeded PT3S",
+                "claimed fail PT0S", "finished fail failed PT0S",
+                "claimed flaky PT0S", "finished flaky transient_requeued PT0S");
+        assertThat(h.node().context().events().count(QueueEvent.CLAIMED)).isEqualTo(3);
+        assertThat(h.node().context().events().count(QueueEvent.TRANSIENT_REQUEUED)).isEqualTo(1);
     }
 }

@@ -1,0 +1,106 @@
+package dev.orchestrator.api;
+
+/**
+ * The examples of the OpenAPI document ({@code /openapi}): request bodies, answers and problem
+ * documents as the API writes them (docs/api.md shows the same).
+ */
+final class ApiExamples {
+    private ApiExamples() {
+    }
+
+    static final String PROBLEM = "application/problem+json";
+
+    static final String ENQUEUE = """
+            {"agent": "echo", "repo": "demo", "payload": {"task": "say hello"}, "priority": 5}""";
+
+    static final String JOB = """
+            {"id": 42, "agent": "echo", "repo": "demo", "status": "queued", "priority": 5, "attempts": 0,
+             "max_attempts": 3, "transient_attempts": 0, "available_at": "2026-11-28T08:00:00.123456Z",
+             "run_id": null, "pid": null, "started_at": null, "finished_at": null, "error": null,
+             "created_at": "2026-11-28T08:00:00.123456Z", "updated_at": "2026-11-28T08:00:00.123456Z",
+             "payload": {"task": "say hello"}, "cancel_requested": false, "submitted_by": "admin",
+             "depends_on": [], "runs": []}""";
+
+    static final String JOB_CANCELLING = """
+            {"id": 42, "agent": "echo", "repo": "demo", "status": "running", "priority": 0, "attempts": 0,
+             "max_attempts": 3, "transient_attempts": 0, "available_at": "2026-11-28T08:00:00.123456Z",
+             "run_id": 130, "pid": 48211, "started_at": "2026-11-28T08:00:00.200000Z", "finished_at": null,
+             "error": null, "created_at": "2026-11-28T08:00:00.123456Z",
+             "updated_at": "2026-11-28T08:00:05.000000Z", "payload": {}, "cancel_requested": true,
+             "submitted_by": "ci", "depends_on": [], "runs": [{"id": 130, "attempt": 1, "node": "web-1:4242:ab12cd34",
+             "pid": 48211, "process_started_at": "2026-11-28T08:00:00.210000Z",
+             "started_at": "2026-11-28T08:00:00.200000Z", "finished_at": null, "exit_code": null,
+             "outcome": null, "error": null}]}""";
+
+    static final String JOB_PAGE = """
+            {"jobs": [{"id": 42, "agent": "echo", "repo": "demo", "status": "done", "priority": 0,
+             "attempts": 0, "max_attempts": 3, "transient_attempts": 0,
+             "available_at": "2026-11-28T08:00:00.123456Z", "run_id": 130, "pid": 48211,
+             "started_at": "2026-11-28T08:00:00.200000Z", "finished_at": "2026-11-28T08:00:01.000000Z",
+             "error": null, "created_at": "2026-11-28T08:00:00.123456Z",
+             "updated_at": "2026-11-28T08:00:01.000000Z", "payload": {}, "cancel_requested": false,
+             "submitted_by": "ci", "depends_on": null, "runs": null}], "next_cursor": 42}""";
+
+    static final String QUEUE = """
+            {"counts": {"queued": 3, "running": 1, "done": 120, "failed": 2, "cancelled": 1},
+             "max_concurrency": 2,
+             "gates": {"serial": true, "dependencies": true, "agent_limits": {"claude": 1}},
+             "paused": {"all": false, "repos": ["web"]},
+             "running": [],
+             "reaper": {"enabled": {"reaper": true, "sanitize": true, "liveness": true, "lease_reclaim": true,
+             "timeout_backstop": true}, "last_tick_at": "2026-11-28T08:00:10.000000Z", "last_tick_ms": 4}}""";
+
+    static final String PAUSED = """
+            {"all": false, "repos": ["web"]}""";
+
+    static final String LOG = """
+            attempt=1 repo=demo
+            payload={"task": "say hello"}
+            """;
+
+    static final String AUDIT_PAGE = """
+            {"events": [{"id": 7, "at": "2026-11-28T08:00:05.000000Z", "actor": "ops", "action": "cancel",
+             "target": "job:42", "result": "done", "detail": null, "client_address": "10.0.0.5"}],
+             "next_cursor": null}""";
+
+    static final String TOKENS = """
+            {"tokens": [{"name": "ci", "roles": ["submit"], "repos": ["web-*"], "source": "tokens file"},
+             {"name": "admin", "roles": ["admin"], "repos": [], "source": "ORCH_API_TOKEN"}]}""";
+
+    static final String P400 = """
+            {"type": "about:blank", "title": "Bad Request", "status": 400,
+             "detail": "unknown agent 'ecoh'; configured agents: [echo, flaky, sleep]", "field": "agent"}""";
+    static final String P401 = """
+            {"type": "about:blank", "title": "Unauthorized", "status": 401,
+             "detail": "the API token is not valid"}""";
+    static final String P403 = """
+            {"type": "about:blank", "title": "Forbidden", "status": 403,
+             "detail": "token 'ci' lacks the role 'operate' that this request needs", "field": null}""";
+    static final String P404 = """
+            {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no job with id 42",
+             "field": null}""";
+    static final String P409 = """
+            {"type": "about:blank", "title": "Conflict", "status": 409,
+             "detail": "cannot cancel job 42: it is done", "field": null}""";
+    static final String P409_KEY = """
+            {"type": "about:blank", "title": "Conflict", "status": 409,
+             "detail": "Idempotency-Key '6f1c2d3e-build-demo-1' was used for job 41 with a different request",
+             "field": null}""";
+    static final String P409_RETRY = """
+            {"type": "about:blank", "title": "Conflict", "status": 409,
+             "detail": "cannot retry job 42: it is queued", "field": null}""";
+    static final String P404_RUN = """
+            {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no run with id 130",
+             "field": null}""";
+    static final String P413 = """
+            {"type": "about:blank", "title": "Content Too Large", "status": 413,
+             "detail": "the request body is 3000000 bytes; at most 2097152 are accepted (ORCH_MAX_REQUEST_BYTES)",
+             "field": null}""";
+    static final String P415 = """
+            {"type": "about:blank", "title": "Unsupported Media Type", "status": 415,
+             "detail": "a request body needs Content-Type: application/json", "field": "Content-Type"}""";
+    static final String P503 = """
+            {"type": "about:blank", "title": "Service Unavailable", "status": 503,
+             "detail": "the database is unavailable; retry in 5 s (quote 5b0c7f9e-3a61-4d0e-9a43-0f6f1e2d8c11 when reporting it)",
+             "field": null}""";
+}

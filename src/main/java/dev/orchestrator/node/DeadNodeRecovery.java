@@ -92,7 +92,7 @@ public class DeadNodeRecovery {
             // claimed (maybe with a run row) but no process was ever stamped: nothing ran, so no
             // attempt is counted; a cancel request ends it cancelled
             if (job.cancelRequested()) {
-                return taken(job, completion.cancelled(job.id(), job.runId(), null), JobStatus.CANCELLED);
+                return taken(job, completion.cancelled(job.id(), job.runId(), null, job.agent()), JobStatus.CANCELLED);
             }
             return taken(job, finishes.reapUnstartedToQueued(job.id(), job.runId(), why
                     + "; no process had been started", self.clock().instant()), JobStatus.QUEUED);
@@ -105,7 +105,7 @@ public class DeadNodeRecovery {
             self.events().record(QueueEvent.ORPHANS_KILLED);
         }
         if (job.cancelRequested()) {
-            return taken(job, completion.cancelled(job.id(), job.runId(), null), JobStatus.CANCELLED);
+            return taken(job, completion.cancelled(job.id(), job.runId(), null, job.agent()), JobStatus.CANCELLED);
         }
         RunRef ref = RunRef.of(job);
         Optional<Integer> exit = killed ? Optional.empty() : ExitFiles.read(job.runDir());

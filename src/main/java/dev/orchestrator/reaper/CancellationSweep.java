@@ -57,6 +57,6 @@ public final class CancellationSweep implements ReaperStep {
             return;
         }
         termination.killIfAlive(job);
-        completion.cancelled(job.id(), job.runId(), null);
+        completion.cancelled(job.id(), job.runId(), null, job.agent());
     }
 }

@@ -3,6 +3,7 @@ package dev.orchestrator.run;
 import dev.orchestrator.domain.agent.AgentDefinition;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.Ownership;
+import dev.orchestrator.domain.run.RunOutcome;
 import dev.orchestrator.runfiles.LogTail;
 import dev.orchestrator.runfiles.RunFilesLayout;
 import dev.orchestrator.store.ControlStore;
@@ -56,7 +57,7 @@ public class RunCompletion {
                 TerminationReason reason = terminated.get();
                 switch (reason.ending()) {
                     case REQUEUED_UNCOUNTED -> abandon(run.jobId(), run.runId(), exitCode, reason.text());
-                    case CANCELLED -> cancelled(run.jobId(), run.runId(), exitCode);
+                    case CANCELLED -> cancelled(run.jobId(), run.runId(), exitCode, run.agent());
                     case FAILED_ATTEMPT -> failedAttempt(run, exitCode, false,
                             reason.text() + " (exit code " + exitCode + ")");
                 }
@@ -95,12 +96,18 @@ public class RunCompletion {
         return failedAttempt(run, null, false, error);
     }
 
-    /** Ends a running job as cancelled by an operator (fenced by its run, or by having none yet). */
-    public boolean cancelled(long jobId, Long runId, Integer exitCode) {
+    /**
+     * Ends a running job as cancelled by an operator (fenced by its run, or by having none yet);
+     * {@code agent} is the job's, for the finishes by agent.
+     */
+    public boolean cancelled(long jobId, Long runId, Integer exitCode, String agent) {
         Ownership o = finishes.finishCancelled(jobId, runId, exitCode, TerminationReason.OPERATOR_CANCEL.text(),
                 node.clock().instant());
         if (o.owned()) {
             node.events().record(QueueEvent.CANCELLED);
+            if (runId != null) {
+                node.events().finished(agent, RunOutcome.CANCELLED);
+            }
             LOG.log(Level.INFO, "job {0} run {1}: cancelled", new Object[] {jobId, runId});
             cancelDoomed();
         }
@@ -133,7 +140,7 @@ public class RunCompletion {
         switch (ExitPolicy.classify(agent, exitCode, lastLines, rules.transientPatterns())) {
             case SUCCEEDED -> {
                 return report(finishes.finishDone(run.jobId(), run.runId(), exitCode, now), run, QueueEvent.SUCCEEDED,
-                        "done" + context);
+                        RunOutcome.DONE, "done" + context);
             }
             case TRANSIENT -> {
                 if (run.transientAttempts() + 1 > rules.maxTransientAttempts()) {
@@ -141,7 +148,7 @@ public class RunCompletion {
                             + "ORCH_MAX_TRANSIENT_ATTEMPTS=" + rules.maxTransientAttempts() + "; last: exit code "
                             + exitCode + tail(run) + context;
                     boolean won = report(finishes.failTransientExhausted(run.jobId(), run.runId(), exitCode, error,
-                            now), run, QueueEvent.FAILED, error);
+                            now), run, QueueEvent.FAILED, RunOutcome.FAILED, error);
                     if (won) {
                         cancelDoomed();
                     }
@@ -150,7 +157,7 @@ public class RunCompletion {
                 Instant at = now.plus(rules.backoff().delayAfter(run.transientAttempts()));
                 String error = "transient exit code " + exitCode + tail(run) + "; retry after " + at + context;
                 return report(finishes.requeueTransient(run.jobId(), run.runId(), exitCode, error, at, now), run,
-                        QueueEvent.TRANSIENT_REQUEUED, error);
+                        QueueEvent.TRANSIENT_REQUEUED, RunOutcome.TRANSIENT, error);
             }
             default -> {
                 return failedAttempt(run, exitCode, false, "exit code " + exitCode + tail(run) + context);
@@ -169,6 +176,8 @@ public class RunCompletion {
             lost(run);
             return false;
         }
+        node.events().finished(run.agent(), launch ? RunOutcome.LAUNCH_FAILED
+                : next.get() == JobStatus.FAILED ? RunOutcome.FAILED : RunOutcome.RETRIED);
         if (next.get() == JobStatus.FAILED) {
             node.events().record(QueueEvent.FAILED);
             cancelDoomed();
@@ -182,9 +191,10 @@ public class RunCompletion {
         return true;
     }
 
-    private boolean report(Ownership o, RunRef run, QueueEvent event, String what) {
+    private boolean report(Ownership o, RunRef run, QueueEvent event, RunOutcome outcome, String what) {
         if (o.owned()) {
             node.events().record(event);
+            node.events().finished(run.agent(), outcome);
             LOG.log(Level.FINE, "job {0} run {1}: {2}", new Object[] {run.jobId(), run.runId(), what});
             return true;
         }
@@ -194,6 +204,7 @@ public class RunCompletion {
 
     private void lost(RunRef run) {
         node.events().record(QueueEvent.OWNERSHIP_LOST);
+        node.events().finished(run.agent(), RunOutcome.SUPERSEDED);
         LOG.log(Level.WARNING, "job {0}: run {1} ended after the job was taken from it (reaped, recovered or "
                 + "cancelled); the job was left as it is", new Object[] {run.jobId(), run.runId()});
     }

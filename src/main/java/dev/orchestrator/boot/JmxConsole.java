@@ -67,7 +67,7 @@ public class JmxConsole {
             put(server, name("type=Node"), new DescribedMBean<>(new NodeConsole(node, bootstrap.config().nodeLease()),
                     NodeMXBean.class));
             for (String agent : bootstrap.agents().names()) {
-                put(server, name("type=Agent,name=" + ObjectName.quote(agent)),
+                put(server, name("type=Agent,name=" + agentKey(agent)),
                         new DescribedMBean<>(new AgentConsole(node, agent), AgentMXBean.class));
             }
             LOG.log(Level.INFO, "JMX console registered: {0}", registered);
@@ -75,6 +75,11 @@ public class JmxConsole {
             unregister();
             throw new IllegalStateException("cannot register the JMX console: " + e.getMessage(), e);
         }
+    }
+
+    /** The agent's name as an ObjectName value: as it is, quoted only if it holds a character JMX reserves. */
+    static String agentKey(String agent) {
+        return agent.matches("[^,=:\"*?\\\\\n]+") ? agent : ObjectName.quote(agent);
     }
 
     static ObjectName name(String properties) throws JMException {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * The package tree is the architecture (docs/architecture.md), and this test holds it to that:
  * <pre>
  * api -> service -> node -> reaper -> run -> {store, process, runfiles} -> domain
+ * jmx -> service (and below)
  *                     \-> retention -> store
  * boot wires everything; config is read by boot (and the launcher) only; launcher stands apart
  * </pre>
@@ -38,6 +39,7 @@ class ArchitectureTest {
                 .layer("launcher").definedBy(pkg("launcher"))
                 .layer("config").definedBy(pkg("config"))
                 .layer("api").definedBy(pkg("api"))
+                .layer("jmx").definedBy(pkg("jmx"))
                 .layer("service").definedBy(pkg("service"))
                 .layer("node").definedBy(pkg("node"))
                 .layer("retention").definedBy(pkg("retention"))
@@ -52,16 +54,18 @@ class ArchitectureTest {
                 .whereLayer("launcher").mayNotBeAccessedByAnyLayer()
                 .whereLayer("config").mayOnlyBeAccessedByLayers("boot", "launcher")
                 .whereLayer("api").mayOnlyBeAccessedByLayers("boot")
-                .whereLayer("service").mayOnlyBeAccessedByLayers("api", "boot")
-                .whereLayer("node").mayOnlyBeAccessedByLayers("service", "api", "boot")
+                .whereLayer("jmx").mayOnlyBeAccessedByLayers("boot")
+                .whereLayer("service").mayOnlyBeAccessedByLayers("api", "jmx", "boot")
+                .whereLayer("node").mayOnlyBeAccessedByLayers("service", "api", "jmx", "boot")
                 .whereLayer("retention").mayOnlyBeAccessedByLayers("node", "boot")
-                .whereLayer("reaper").mayOnlyBeAccessedByLayers("node", "service", "api", "boot")
-                .whereLayer("run").mayOnlyBeAccessedByLayers("reaper", "node", "service", "boot")
-                .whereLayer("store").mayOnlyBeAccessedByLayers("run", "reaper", "node", "retention", "service", "boot")
+                .whereLayer("reaper").mayOnlyBeAccessedByLayers("node", "service", "api", "jmx", "boot")
+                .whereLayer("run").mayOnlyBeAccessedByLayers("reaper", "node", "service", "jmx", "boot")
+                .whereLayer("store").mayOnlyBeAccessedByLayers("run", "reaper", "node", "retention", "service", "jmx",
+                        "boot")
                 .whereLayer("process").mayOnlyBeAccessedByLayers("run", "reaper", "node", "boot", "launcher")
                 .whereLayer("runfiles").mayOnlyBeAccessedByLayers("run", "reaper", "node", "retention", "service",
                         "boot")
-                .whereLayer("domain").mayOnlyBeAccessedByLayers("api", "service", "node", "retention", "reaper",
+                .whereLayer("domain").mayOnlyBeAccessedByLayers("api", "jmx", "service", "node", "retention", "reaper",
                         "run", "store", "process", "runfiles", "boot", "config");
         layers.check(MAIN);
     }

@@ -79,6 +79,7 @@ public class Bootstrap {
     private volatile OrchestratorConfig config;
     private volatile TokenRegistry tokens;
     private volatile AuditTrail audit;
+    private volatile AgentCatalog agents;
 
     @PostConstruct
     void start() {
@@ -95,7 +96,7 @@ public class Bootstrap {
             DatabaseSettings db = DatabaseSettings.from(settings);
             db.requireSameAs(containerView);
             config = OrchestratorConfig.from(settings, HostInfo.hostName());
-            AgentCatalog agents = AgentsFile.load(config.agentsFile());
+            agents = AgentsFile.load(config.agentsFile());
             ApiTokensFile.Loaded loadedTokens = ApiTokensFile.load(settings, config.dataDir());
             loadedTokens.generatedFile().ifPresent(f -> LOG.log(Level.INFO, loadedTokens.generatedNow()
                     ? "API: no ORCH_API_TOKENS_FILE or ORCH_API_TOKEN; generated an admin token in {0} (mode 0600)"
@@ -235,6 +236,10 @@ public class Bootstrap {
 
     public AuditTrail audit() {
         return requireStarted(audit);
+    }
+
+    public AgentCatalog agents() {
+        return requireStarted(agents);
     }
 
     private static <T> T requireStarted(T value) {

@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>Database: ORCH_DB_URL/_USER/_PASSWORD if set (checked by connecting, errors name the
  *     setting); otherwise an embedded PostgreSQL with its data under ORCH_DATA_DIR/postgres.</li>
  * <li>Starts Payara Micro with the WAR on ORCH_HTTP_PORT, in its own session so that Ctrl-C
- *     reaches only the launcher, which then stops the server first and the database last.</li>
+ *     reaches only the launcher, which then stops the server first and the database last; with
+ *     ORCH_JMX_PORT set, with the JDK's JMX connector ({@link JmxRemote}).</li>
  * <li>Waits for the application to answer; if its deployment failed, says so and exits 1
  *     (Payara Micro itself would keep running and answer 404).</li>
  * </ol>
@@ -91,6 +92,7 @@ public final class Launcher {
         Path serverConfig = Path.of(options.getOrDefault("server-config", "server-config")).toAbsolutePath();
         Path dataDir = Path.of(env.getOrDefault("ORCH_DATA_DIR", "data")).toAbsolutePath().normalize();
         int httpPort = port(env.getOrDefault("ORCH_HTTP_PORT", "8080"));
+        JmxRemote.Settings jmx = JmxRemote.from(env); // before anything starts: a bad setting changes nothing
         Files.createDirectories(dataDir);
 
         pidFile = new ServerPidFile(dataDir.resolve("server.pid"));
@@ -122,6 +124,11 @@ public final class Launcher {
         command.add("setsid");
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(Arrays.asList(env.getOrDefault("ORCH_JAVA_OPTS", "-Xmx1g").trim().split("\\s+")));
+        if (jmx != null) {
+            command.addAll(jmx.jvmFlags());
+            OUT.println("orchestrator: JMX connector at " + jmx.url() + " (users: " + jmx.passwordFile()
+                    + ", access: " + jmx.accessFile() + ")");
+        }
         command.addAll(List.of("-jar", microJar.toString(),
                 "--nocluster",
                 "--port", Integer.toString(httpPort),

@@ -75,8 +75,11 @@ public class Reaper {
         this.slotFreed = callback;
     }
 
-    /** One pass; never throws. */
-    public Pass runOnce() {
+    /**
+     * One pass; never throws. Passes never overlap: one asked for meanwhile (JMX {@code runNow}
+     * beside the timer's tick) waits for the pass in progress.
+     */
+    public synchronized Pass runOnce() {
         if (!enabled) {
             // the master switch stops the reaper, not what operators asked for: cancel requests made
             // through another node still reach this node's runs

@@ -3,13 +3,17 @@ package dev.orchestrator.run;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import dev.orchestrator.domain.run.RunOutcome;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Counters of {@link QueueEvent}s since this node started, and the hook that metrics listen on.
- * Thread-safe. A listener that throws is logged and never disturbs the queue.
+ * Counters of {@link QueueEvent}s since this node started, of the runs this node finished by agent
+ * and {@link RunOutcome}, and the hook that metrics listen on. Thread-safe. A listener that throws
+ * is logged and never disturbs the queue.
  */
 public final class QueueEvents {
     private static final Logger LOG = Logger.getLogger(QueueEvents.class.getName());
@@ -46,6 +50,7 @@ public final class QueueEvents {
     public void unlisten(Listener listener) {
         listeners.remove(listener);
     }
+    private final Map<String, AtomicLongArray> finishes = new ConcurrentHashMap<>();
 
     public void record(QueueEvent event) {
         record(event, 1);
@@ -90,4 +95,15 @@ public final class QueueEvents {
         return counts.get(event.ordinal());
     }
 
+    /** A run of {@code agent} (null: unknown) ended with {@code outcome}. */
+    public void finished(String agent, RunOutcome outcome) {
+        finishes.computeIfAbsent(agent == null ? "" : agent, a -> new AtomicLongArray(RunOutcome.values().length))
+                .incrementAndGet(outcome.ordinal());
+    }
+
+    /** Runs of {@code agent} this node finished with {@code outcome}. */
+    public long finishes(String agent, RunOutcome outcome) {
+        AtomicLongArray a = finishes.get(agent);
+        return a == null ? 0 : a.get(outcome.ordinal());
+    }
 }

@@ -3,6 +3,7 @@ package dev.orchestrator.run;
 import dev.orchestrator.domain.agent.AgentDefinition;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.Ownership;
+import dev.orchestrator.domain.run.RunOutcome;
 import dev.orchestrator.runfiles.LogTail;
 import dev.orchestrator.runfiles.RunFilesLayout;
 import dev.orchestrator.store.ControlStore;
@@ -107,6 +108,9 @@ public class RunCompletion {
         Ownership o = finishes.finishCancelled(jobId, runId, exitCode, TerminationReason.OPERATOR_CANCEL.text(), now);
         if (o.owned()) {
             finished(run, QueueEvent.CANCELLED, now);
+            if (run != null) {
+                node.events().finished(run.agent(), RunOutcome.CANCELLED);
+            }
             LOG.log(Level.INFO, "job {0} run {1}: cancelled", new Object[] {jobId, runId});
             cancelDoomed();
         }
@@ -158,7 +162,7 @@ public class RunCompletion {
         switch (ExitPolicy.classify(agent, exitCode, lastLines, rules.transientPatterns())) {
             case SUCCEEDED -> {
                 return report(finishes.finishDone(run.jobId(), run.runId(), exitCode, now), run, QueueEvent.SUCCEEDED,
-                        "done" + context);
+                        RunOutcome.DONE, "done" + context);
             }
             case TRANSIENT -> {
                 if (run.transientAttempts() + 1 > rules.maxTransientAttempts()) {
@@ -166,7 +170,7 @@ public class RunCompletion {
                             + "ORCH_MAX_TRANSIENT_ATTEMPTS=" + rules.maxTransientAttempts() + "; last: exit code "
                             + exitCode + tail(run) + context;
                     boolean won = report(finishes.failTransientExhausted(run.jobId(), run.runId(), exitCode, error,
-                            now), run, QueueEvent.FAILED, error);
+                            now), run, QueueEvent.FAILED, RunOutcome.FAILED, error);
                     if (won) {
                         cancelDoomed();
                     }
@@ -175,7 +179,7 @@ public class RunCompletion {
                 Instant at = now.plus(rules.backoff().delayAfter(run.transientAttempts()));
                 String error = "transient exit code " + exitCode + tail(run) + "; retry after " + at + context;
                 return report(finishes.requeueTransient(run.jobId(), run.runId(), exitCode, error, at, now), run,
-                        QueueEvent.TRANSIENT_REQUEUED, error);
+                        QueueEvent.TRANSIENT_REQUEUED, RunOutcome.TRANSIENT, error);
             }
             default -> {
                 return failedAttempt(run, exitCode, false, "exit code " + exitCode + tail(run) + context);
@@ -194,6 +198,8 @@ public class RunCompletion {
             lost(run);
             return false;
         }
+        node.events().finished(run.agent(), launch ? RunOutcome.LAUNCH_FAILED
+                : next.get() == JobStatus.FAILED ? RunOutcome.FAILED : RunOutcome.RETRIED);
         if (next.get() == JobStatus.FAILED) {
             finished(run, QueueEvent.FAILED, now);
             cancelDoomed();
@@ -207,9 +213,10 @@ public class RunCompletion {
         return true;
     }
 
-    private boolean report(Ownership o, RunRef run, QueueEvent event, String what) {
+    private boolean report(Ownership o, RunRef run, QueueEvent event, RunOutcome outcome, String what) {
         if (o.owned()) {
             finished(run, event, node.clock().instant());
+            node.events().finished(run.agent(), outcome);
             LOG.log(Level.FINE, "job {0} run {1}: {2}", new Object[] {run.jobId(), run.runId(), what});
             return true;
         }
@@ -219,6 +226,7 @@ public class RunCompletion {
 
     private void lost(RunRef run) {
         node.events().record(QueueEvent.OWNERSHIP_LOST);
+        node.events().finished(run.agent(), RunOutcome.SUPERSEDED);
         LOG.log(Level.WARNING, "job {0}: run {1} ended after the job was taken from it (reaped, recovered or "
                 + "cancelled); the job was left as it is", new Object[] {run.jobId(), run.runId()});
     }

@@ -65,6 +65,32 @@ public class OrchestratorMetrics {
     }
 
     private volatile Snapshot snapshot;
+    private volatile Cached<dev.orchestrator.node.WedgeAlarm.State> wedge;
+    private volatile Cached<Map<dev.orchestrator.domain.job.Gate, Long>> gates;
+
+    /** A value computed at {@code at}: one scrape evaluates several gauges from it. */
+    private record Cached<T>(Instant at, T value) {
+    }
+
+    private dev.orchestrator.node.WedgeAlarm.State wedge(OrchestratorNode node) {
+        Cached<dev.orchestrator.node.WedgeAlarm.State> c = wedge;
+        Instant now = clock.instant();
+        if (c == null || Duration.between(c.at(), now).compareTo(Duration.ofSeconds(2)) > 0) {
+            c = new Cached<>(now, node.wedgeState());
+            wedge = c;
+        }
+        return c.value();
+    }
+
+    private Map<dev.orchestrator.domain.job.Gate, Long> gates(OrchestratorNode node) {
+        Cached<Map<dev.orchestrator.domain.job.Gate, Long>> c = gates;
+        Instant now = clock.instant();
+        if (c == null || Duration.between(c.at(), now).compareTo(Duration.ofSeconds(2)) > 0) {
+            c = new Cached<>(now, node.stores().claims().gateCounts(now, node.policy()));
+            gates = c;
+        }
+        return c.value();
+    }
 
     void start(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         OrchestratorNode node;
@@ -94,6 +120,16 @@ public class OrchestratorMetrics {
         }
         gauge("orchestrator.capacity", "Most runs at once, cluster-wide (ORCH_MAX_CONCURRENCY)",
                 () -> (long) node.policy().maxConcurrency());
+        gauge("orchestrator.wedge", "1 while the wedge alarm is DOWN (a claimable job waited longer than "
+                + "ORCH_WEDGE_ALARM_SECONDS while a slot was free or every slot was held by a run that is not alive; "
+                + "GET /wedge names them), else 0", () -> wedge(node).wedged() ? 1L : 0L);
+        gaugeDouble("orchestrator.oldest.claimable.seconds", "Seconds the longest-waiting claimable job (no gate "
+                + "holds it) has waited; 0 if none", () -> seconds(wedge(node).oldestClaimableAge()));
+        for (dev.orchestrator.domain.job.Gate g : dev.orchestrator.domain.job.Gate.values()) {
+            gauge("orchestrator.waiting", "Queued jobs by the gate that holds them now (nothing: claimable), "
+                    + "cluster-wide, by the claim's own predicates", () -> gates(node).getOrDefault(g, 0L),
+                    new Tag("gate", g.name().toLowerCase(Locale.ROOT)));
+        }
 
         gauge("orchestrator.reaper.ticks", "Reaper passes of this node since it started",
                 () -> node.reaperStatus().ticksTotal());

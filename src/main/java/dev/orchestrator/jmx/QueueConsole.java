@@ -81,6 +81,57 @@ public final class QueueConsole implements QueueMXBean {
     }
 
     @Override
+    public boolean isWedged() {
+        return JmxErrors.clean("reading Wedged", () -> node.wedgeState().wedged());
+    }
+
+    @Override
+    public long getOldestClaimableAgeSeconds() {
+        return JmxErrors.clean("reading OldestClaimableAgeSeconds",
+                () -> node.wedgeState().oldestClaimableAge().toSeconds());
+    }
+
+    @Override
+    public List<String> explain(long jobId) {
+        return JmxErrors.clean("explain", () -> {
+            List<dev.orchestrator.domain.job.Hold> holds = node.stores().claims()
+                    .holds(jobId, node.context().clock().instant(), node.policy())
+                    .orElse(null);
+            if (holds == null) {
+                Optional<JobStatus> status = node.stores().control().statusOf(jobId);
+                if (status.isEmpty()) {
+                    throw new IllegalArgumentException("no job with id " + jobId);
+                }
+                return List.of("job " + jobId + " is " + status.get().db() + ", not queued");
+            }
+            return holds.stream().map(QueueConsole::describe).toList();
+        });
+    }
+
+    static String describe(dev.orchestrator.domain.job.Hold h) {
+        StringBuilder b = new StringBuilder(h.gate().name().toLowerCase(Locale.ROOT));
+        if (h.jobs() != null && !h.jobs().isEmpty()) {
+            b.append(" jobs=").append(h.jobs());
+        }
+        if (h.agent() != null) {
+            b.append(" agent=").append(h.agent());
+        }
+        if (h.running() != null) {
+            b.append(" running=").append(h.running());
+        }
+        if (h.limit() != null) {
+            b.append(" limit=").append(h.limit());
+        }
+        if (h.scopes() != null && !h.scopes().isEmpty()) {
+            b.append(" scopes=").append(h.scopes());
+        }
+        if (h.until() != null) {
+            b.append(" until=").append(h.until());
+        }
+        return b.toString();
+    }
+
+    @Override
     public void pause(String repo) {
         JmxErrors.clean("pause", () -> {
             pauseOrResume(true, repo);

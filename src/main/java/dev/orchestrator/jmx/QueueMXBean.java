@@ -42,4 +42,16 @@ public interface QueueMXBean {
     @Description("Puts a failed or cancelled job back in the queue with its attempts reset. Returns the outcome; an "
             + "unknown job or one in another status is refused; audited")
     String retry(@Description(name = "jobId", value = "The job's id") long jobId);
+
+    @Description("True while the wedge alarm is DOWN: a claimable job has waited longer than ORCH_WEDGE_ALARM_SECONDS "
+            + "while a slot is free, or every slot is held by a run that is not alive (GET /wedge names them)")
+    boolean isWedged();
+
+    @Description("Seconds the longest-waiting claimable job (no gate holds it) has waited; 0 if none")
+    long getOldestClaimableAgeSeconds();
+
+    @Description("Why a queued job is not running: the gates that hold it now, by the claim's own predicates "
+            + "(repo_busy, dependency, agent_limit, paused, backoff, cancel_requested, capacity), or 'nothing' if "
+            + "the next claim may take it. Read-only")
+    List<String> explain(@Description(name = "jobId", value = "The job's id") long jobId);
 }

@@ -245,6 +245,15 @@ class SecurityIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> "running".equals(status(sleepy)));
         Map<String, Double> running = awaitScrape(m -> value(m, "orchestrator_running", "agent=\"sleepy\"") == 1.0);
         assertThat(value(running, "orchestrator_jobs", "status=\"running\"")).isGreaterThanOrEqualTo(1.0);
+        // a second job of the busy repo is held by the serial gate: the API names the gate and the running
+        // job, and the gauge of queued jobs by gate counts it
+        long held = enqueue("met-sleepy", "echo", "");
+        JsonObject heldJob = json(send("GET", "/api/jobs/" + held, "Bearer " + ADMIN, null));
+        assertThat(heldJob.getJsonArray("waiting_for").toString()).as(heldJob.toString())
+                .contains("\"repo_busy\"").contains(Long.toString(sleepy));
+        Map<String, Double> waiting = awaitScrape(m -> value(m, "orchestrator_waiting", "gate=\"repo_busy\"") >= 1.0);
+        assertThat(value(waiting, "orchestrator_wedge")).as("no wedge while the slot holder is alive").isEqualTo(0.0);
+        assertThat(waiting.keySet()).anyMatch(k -> k.startsWith("orchestrator_oldest_claimable_seconds"));
         assertThat(send("POST", "/api/jobs/" + sleepy + "/cancel", "Bearer " + ADMIN, null).statusCode()).isEqualTo(202);
         await().atMost(Duration.ofSeconds(30)).until(() -> "cancelled".equals(status(sleepy)));
 

@@ -64,7 +64,7 @@ class DescribedMBeanTest {
         MBeanInfo info = server.getMBeanInfo(name);
         assertThat(List.of(info.getOperations())).extracting(o -> o.getName() + "(" + (o.getSignature().length == 0
                 ? "" : o.getSignature()[0].getName()) + ")")
-                .containsExactlyInAnyOrder("pause(repo)", "resume(repo)", "cancel(jobId)", "retry(jobId)");
+                .containsExactlyInAnyOrder("pause(repo)", "resume(repo)", "cancel(jobId)", "retry(jobId)", "explain(jobId)");
     }
 
     /** An interface without descriptions. */

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -17,11 +18,41 @@ import java.util.logging.Logger;
  * 127.0.0.1 only, with its data kept in {@code dataDir} across restarts. A postmaster left behind
  * by a launcher that was killed with SIGKILL is shut down before the new one starts, so a hard
  * kill never blocks the next start.
+ *
+ * <p>The library starts PostgreSQL the way tests want it: {@code -F} (fsync off) and
+ * {@code synchronous_commit=off}. {@link Durability#DURABLE} overrides both ({@code -c} settings
+ * come after {@code -F} on the postmaster's command line, and the later one wins), so that the
+ * server's data survives an OS crash and an acknowledged commit is on disk.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EmbeddedDatabase.class.getName());
     public static final String USER = "postgres";
     public static final String PASSWORD = "postgres";
+
+    /** How the server writes to disk. */
+    public enum Durability {
+        /**
+         * fsync on, synchronous_commit on, full_page_writes on: an acknowledged commit survives a
+         * crash of the OS or a power loss. What {@code mvn -Prun} uses.
+         */
+        DURABLE(Map.of("fsync", "on", "synchronous_commit", "on", "full_page_writes", "on")),
+        /**
+         * The library's defaults, fsync off and synchronous_commit off: an OS crash can corrupt the
+         * whole cluster. For tests only, whose databases are thrown away.
+         */
+        THROWAWAY(Map.of());
+
+        private final Map<String, String> settings;
+
+        Durability(Map<String, String> settings) {
+            this.settings = settings;
+        }
+
+        /** The server settings this durability sets over the library's defaults. */
+        public Map<String, String> settings() {
+            return settings;
+        }
+    }
 
     private final EmbeddedPostgres postgres;
 
@@ -33,8 +64,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @param dataDir PostgreSQL's data directory (created and initialised if missing)
      * @param port    0 for any free port
      * @param keepData false to wipe {@code dataDir} first (tests)
+     * @param durability {@link Durability#DURABLE} for data that matters
      */
-    public static EmbeddedDatabase start(Path dataDir, int port, boolean keepData) throws IOException {
+    public static EmbeddedDatabase start(Path dataDir, int port, boolean keepData, Durability durability)
+            throws IOException {
         Files.createDirectories(dataDir);
         stopOrphanedPostmaster(dataDir);
         EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
@@ -44,6 +77,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 .setServerConfig("max_connections", "200")
                 .setPGStartupWait(Duration.ofSeconds(60))
                 .setRegisterShutdownHook(false);
+        durability.settings().forEach(b::setServerConfig);
         if (port > 0) {
             b.setPort(port);
         }

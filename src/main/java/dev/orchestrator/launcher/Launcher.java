@@ -70,6 +70,15 @@ public final class Launcher {
         System.exit(code);
     }
 
+    /**
+     * The embedded PostgreSQL of {@code mvn -Prun}: data kept under {@code dataDir/postgres}, fsync
+     * and synchronous commit on, so that a {@code 201 Created}, a finished run or a cancel that was
+     * acknowledged survives a crash of the machine.
+     */
+    static EmbeddedDatabase startEmbeddedDatabase(Path dataDir) throws IOException {
+        return EmbeddedDatabase.start(dataDir.resolve("postgres"), 0, true, EmbeddedDatabase.Durability.DURABLE);
+    }
+
     static Map<String, String> parseOptions(String[] args) {
         Map<String, String> opts = new HashMap<>();
         for (String a : args) {
@@ -109,7 +118,7 @@ public final class Launcher {
         String dbDescription;
         if (isBlank(env.get("ORCH_DB_URL"))) {
             OUT.println("orchestrator: starting embedded PostgreSQL (data in " + dataDir.resolve("postgres") + ")");
-            database = EmbeddedDatabase.start(dataDir.resolve("postgres"), 0, true);
+            database = startEmbeddedDatabase(dataDir);
             serverEnv.put("ORCH_DB_URL", database.jdbcUrl());
             serverEnv.put("ORCH_DB_USER", EmbeddedDatabase.USER);
             serverEnv.put("ORCH_DB_PASSWORD", EmbeddedDatabase.PASSWORD);

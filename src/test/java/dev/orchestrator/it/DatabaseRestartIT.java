@@ -197,7 +197,7 @@ class DatabaseRestartIT {
 
     /** Always on the same port and data directory; zonky deletes a directory it was told to clean. */
     private EmbeddedDatabase startDatabase() throws IOException {
-        return EmbeddedDatabase.start(pgData, pgPort, true);
+        return EmbeddedDatabase.start(pgData, pgPort, true, EmbeddedDatabase.Durability.THROWAWAY);
     }
 
     private void startServer() throws Exception {

@@ -74,7 +74,8 @@ public final class TestDatabase {
         }
         try {
             Path dir = Files.createTempDirectory("orch-test-pg");
-            EmbeddedDatabase db = EmbeddedDatabase.start(dir, port, false);
+            // Throwaway: fsync and synchronous commit off, for speed (the launcher's database has both on).
+            EmbeddedDatabase db = EmbeddedDatabase.start(dir, port, false, EmbeddedDatabase.Durability.THROWAWAY);
             return new TestDatabase(db, db.jdbcUrl(), EmbeddedDatabase.USER, EmbeddedDatabase.PASSWORD);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded test PostgreSQL", e);

@@ -45,6 +45,8 @@ import org.junit.jupiter.api.Test;
  *     run of it succeeded (a REPEAT marker); every process an agent started is a run the database
  *     knows of. A run interrupted by the outage may be retried (a new attempt after the first ended);
  *     that is not a repeat, and the test reports how many there were.</li>
+ * <li>Readiness answers 503 with the database check DOWN during the outage, liveness stays UP,
+ *     and readiness is UP again once the database is back.</li>
  * <li>The node does not fence itself for an outage well inside its lease (120 s).</li>
  * </ul>
  */
@@ -128,8 +130,18 @@ class DatabaseRestartIT {
             return System.nanoTime() - down >= OUTAGE.toNanos();
         });
         assertThat(seen).as("API requests answered during the outage").hasSizeGreaterThanOrEqualTo(6);
+        HttpResponse<String> ready = send(get("/health/ready"));
+        assertThat(ready.statusCode()).as("readiness during the outage: " + ready.body()).isEqualTo(503);
+        assertThat(healthCheck(body(ready), "orchestrator-database").getString("status"))
+                .as("the readiness check that names the database").isEqualTo("DOWN");
+        assertThat(send(get("/health/live")).statusCode()).as("liveness stays UP: a restart would not help")
+                .isEqualTo(200);
         pg = startDatabase();
         awaitReadsAnswer200("after a 20 s outage");
+        await("readiness UP again").atMost(RECOVERY).pollInterval(Duration.ofMillis(250))
+                .until(() -> status("/health/ready") == 200);
+        assertThat(healthCheck(body(send(get("/health/ready"))), "orchestrator-database").getString("status"))
+                .isEqualTo("UP");
 
         // 3. new work after both: enqueued through JPA, claimed and finished through the queue pool
         enqueue(3);
@@ -265,6 +277,12 @@ class DatabaseRestartIT {
             Thread.currentThread().interrupt();
             return -1;
         }
+    }
+
+    private static JsonObject healthCheck(JsonObject health, String name) {
+        return health.getJsonArray("checks").getValuesAs(JsonObject.class).stream()
+                .filter(c -> c.getString("name").equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no check " + name + " in " + health));
     }
 
     private static JsonObject body(HttpResponse<String> r) {

@@ -22,11 +22,20 @@ import org.junit.jupiter.api.Test;
 class JdbcDriversTest {
     private final TestDatabase db = TestDatabase.get();
 
+    /**
+     * Puts the driver back for the tests that run after these in the same JVM (the embedded
+     * PostgreSQL's start-up check connects through DriverManager). {@code Driver.isRegistered()}
+     * still says true after {@code DriverManager.deregisterDriver}, so look at DriverManager itself.
+     */
     @AfterEach
     void registerAgain() throws SQLException {
-        if (!org.postgresql.Driver.isRegistered()) {
+        if (!postgresRegistered()) {
+            if (org.postgresql.Driver.isRegistered()) {
+                org.postgresql.Driver.deregister(); // resets the driver's own flag
+            }
             org.postgresql.Driver.register();
         }
+        assertThat(postgresRegistered()).isTrue();
     }
 
     private static boolean postgresRegistered() {

@@ -251,6 +251,18 @@ class JobCountsTest {
     }
 
     @Test
+    void an_upsert_counts_what_it_inserted_and_what_it_updated() {
+        String upsert = "INSERT INTO jobs (agent, repo, available_at, created_at, updated_at, idempotency_key, "
+                + "request_hash) VALUES ('echo', 'app', now(), now(), now(), 'k1', 'h') "
+                + "ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL ";
+        f.db.execute(upsert + "DO NOTHING");
+        f.db.execute(upsert + "DO NOTHING");
+        assertCounts(1, 0, 0, 0, 0);
+        f.db.execute(upsert + "DO UPDATE SET status = 'cancelled', finished_at = now()");
+        assertCounts(0, 0, 0, 0, 1);
+    }
+
+    @Test
     void truncate_resets_the_counts() {
         f.job().insert();
         f.job().status("done").finishedAt(f.clock.instant()).insert();

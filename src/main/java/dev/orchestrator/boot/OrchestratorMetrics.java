@@ -31,9 +31,9 @@ import org.eclipse.microprofile.metrics.Tag;
  * start-up, from the node's {@link QueueEvents} (counters and histograms move as events happen) and
  * from gauges read on a scrape.
  * <p>
- * Jobs by status never count the history: the gauges read the queued and running jobs only (one
- * indexed query over the unfinished rows, cached for {@link #SNAPSHOT_TTL} so that several scrapers
- * cost one query), and finished jobs are counters of finishes, which {@code rate()} and
+ * Jobs by status never count the history: the gauges read the counter rows that the triggers on
+ * {@code jobs} keep (every status, cluster-wide; cached for {@link #SNAPSHOT_TTL} so that several
+ * scrapers cost one query), and finishes are also counters, which {@code rate()} and
  * {@code increase()} read as Prometheus expects. Durations go into histograms in milliseconds
  * whose names carry the unit (never timers: the timer quantiles of this Payara release are in
  * nanoseconds while labelled seconds; see {@link #DISPATCH_LATENCY} for histograms with a unit).
@@ -60,8 +60,8 @@ public class OrchestratorMetrics {
     private QueueEvents.Listener listener;
     private IntConsumer errorListener;
 
-    /** Queued/running counts and running by agent, as of {@code at}. */
-    private record Snapshot(Instant at, Map<JobStatus, Long> active, Map<String, Long> runningByAgent) {
+    /** Counts by status and running by agent, as of {@code at}. */
+    private record Snapshot(Instant at, Map<JobStatus, Long> counts, Map<String, Long> runningByAgent) {
     }
 
     private volatile Snapshot snapshot;
@@ -104,9 +104,10 @@ public class OrchestratorMetrics {
     }
 
     private void register(OrchestratorNode node) {
-        for (JobStatus s : new JobStatus[] {JobStatus.QUEUED, JobStatus.RUNNING}) {
-            gauge("orchestrator.jobs", "Jobs queued or running now, cluster-wide (finished jobs: "
-                    + "orchestrator_finishes_total)", () -> snapshot(node).active().getOrDefault(s, 0L),
+        for (JobStatus s : JobStatus.values()) {
+            gauge("orchestrator.jobs", "Jobs by status now, cluster-wide (finished ones until retention deletes "
+                    + "them; finishes as they happen: orchestrator_finishes_total)",
+                    () -> snapshot(node).counts().getOrDefault(s, 0L),
                     new Tag("status", s.name().toLowerCase(Locale.ROOT)));
         }
         for (String agent : node.agents().names()) {
@@ -274,7 +275,7 @@ public class OrchestratorMetrics {
         registry.gauge(Metadata.builder().withName(name).withDescription(description).build(), value);
     }
 
-    /** The counts of unfinished jobs, read at most once per {@link #SNAPSHOT_TTL}; stale rather than failing. */
+    /** The counts by status and of running jobs by agent, read at most once per {@link #SNAPSHOT_TTL}; stale rather than failing. */
     private Snapshot snapshot(OrchestratorNode node) {
         Snapshot s = snapshot;
         Instant now = clock.instant();
@@ -287,13 +288,13 @@ public class OrchestratorMetrics {
                 return s;
             }
             try {
-                s = new Snapshot(now, node.stores().control().activeCounts(), node.stores().control().runningByAgent());
+                s = new Snapshot(now, node.stores().control().statusCounts(), node.stores().control().runningByAgent());
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "metrics: could not count the queue now", e);
                 if (s == null) {
                     s = new Snapshot(now, Map.of(), Map.of());
                 } else {
-                    s = new Snapshot(now, s.active(), s.runningByAgent());
+                    s = new Snapshot(now, s.counts(), s.runningByAgent());
                 }
             }
             snapshot = s;

@@ -8,6 +8,7 @@ import dev.orchestrator.process.ProcessGroups;
 import dev.orchestrator.process.ProcessLauncher;
 import dev.orchestrator.process.ProcessTable;
 import dev.orchestrator.reaper.CancellationSweep;
+import dev.orchestrator.reaper.CounterCompaction;
 import dev.orchestrator.reaper.ImpossibleQueuedSanitizer;
 import dev.orchestrator.reaper.LivenessCheck;
 import dev.orchestrator.reaper.Reaper;
@@ -94,7 +95,8 @@ public final class OrchestratorNode {
                 Reaper.Step.switchable("lease_reclaim", switches.leaseReclaim(), new LeaseReclaimer(context,
                         stores.nodes(), stores.finishes(), recovery, settings.lease())),
                 Reaper.Step.switchable("timeout_backstop", switches.timeoutBackstop(), new TimeoutBackstop(context,
-                        stores.finishes(), termination, completion, agents))));
+                        stores.finishes(), termination, completion, agents)),
+                Reaper.Step.always("counter_compaction", new CounterCompaction(stores.control()))));
         this.retention = new RetentionPruner(stores.control(), stores.audit(), runFiles, settings.retention(),
                 settings.auditRetention(), context.clock());
         this.lease = new NodeLease(context, stores.nodes(), dispatcher, termination, settings.lease(),

@@ -22,10 +22,11 @@ import java.util.logging.Logger;
  *     dependency failed (always on: it only carries out what an operator asked for);</li>
  * <li>{@link LivenessCheck}: this node's unwatched runs, judged by pid + start ticks + boot id;</li>
  * <li>lease reclaim: runs of other nodes whose lease expired (a step of the node package);</li>
- * <li>{@link TimeoutBackstop}: this node's runs past their agent's timeout.</li>
+ * <li>{@link TimeoutBackstop}: this node's runs past their agent's timeout;</li>
+ * <li>{@link CounterCompaction}: folds extra job counter rows (always on: it only tidies counters).</li>
  * </ol>
  * Local facts (this node's processes) come before the cluster-wide lease, and the backstop comes
- * last so that it only ever kills runs that are really still running.
+ * last of the steps on runs so that it only ever kills runs that are really still running.
  */
 public class Reaper {
     private static final Logger LOG = Logger.getLogger(Reaper.class.getName());

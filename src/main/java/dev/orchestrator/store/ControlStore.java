@@ -15,7 +15,8 @@ import javax.sql.DataSource;
 /**
  * Operators' control that the guarded statements carry out (cancel requests for running jobs,
  * cancelling queued jobs that can never run, pauses), retention's deletes, and the counts and
- * status look-ups of the overview. The operator transitions of jobs that are not running (retry,
+ * status look-ups of the overview (the counts from the counter rows that triggers on {@code jobs}
+ * keep, see {@link #statusCounts()}). The operator transitions of jobs that are not running (retry,
  * cancel of a queued job) are entity methods, written through JPA ({@link JpaJobRepository}).
  */
 public class ControlStore {
@@ -76,15 +77,20 @@ public class ControlStore {
             RETURNING id
             """);
 
-    static final Sql STATUS_COUNTS = Sql.of("SELECT status, count(*) AS jobs FROM jobs GROUP BY status");
-
     /**
-     * Queued and running jobs only: O(jobs not finished) over the (status, id) index, however long
-     * the history is (the metrics read it on a scrape; finished jobs are counted as they finish).
+     * Job counts by status: the sum over the striped rows of {@code job_counts}, which the triggers
+     * on {@code jobs} move in the same transaction as every write (V5, ADR 0008). O(counter rows)
+     * however long the history is, and exact: each snapshot sees the counts of the rows it sees.
      */
-    static final Sql ACTIVE_COUNTS = Sql.of("""
-            SELECT status, count(*) AS jobs FROM jobs WHERE status IN ('queued', 'running') GROUP BY status
+    static final Sql STATUS_COUNTS = Sql.of("""
+            SELECT coalesce(sum(queued), 0) AS queued, coalesce(sum(running), 0) AS running,
+                   coalesce(sum(done), 0) AS done, coalesce(sum(failed), 0) AS failed,
+                   coalesce(sum(cancelled), 0) AS cancelled
+              FROM job_counts
             """);
+
+    /** Folds the counter rows of writers that could not take a base row into slot 0; how many. */
+    static final Sql COMPACT_COUNTS = Sql.of("SELECT job_counts_compact() AS folded");
 
     /** Running jobs per agent, cluster-wide (the partial index of running jobs by agent). */
     static final Sql RUNNING_BY_AGENT = Sql.of("""
@@ -160,25 +166,23 @@ public class ControlStore {
                 rs -> rs.getLong("id")));
     }
 
-    /** Job counts by status, every status present (0 when none). */
+    /** Job counts by status, cluster-wide, every status present (0 when none); cheap at any history. */
     public Map<JobStatus, Long> statusCounts() {
-        Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
-        for (JobStatus s : JobStatus.values()) {
-            counts.put(s, 0L);
-        }
-        tx.inTransaction(c -> STATUS_COUNTS.list(c, Params.of(),
-                rs -> counts.put(JobStatus.fromDb(rs.getString("status")), rs.getLong("jobs"))));
-        return counts;
+        return tx.inTransaction(c -> STATUS_COUNTS.first(c, Params.of(), rs -> {
+            Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
+            for (JobStatus s : JobStatus.values()) {
+                counts.put(s, rs.getLong(s.db()));
+            }
+            return counts;
+        })).orElseThrow();
     }
 
-    /** Queued and running jobs, cluster-wide, without counting finished history; both keys always present. */
-    public Map<JobStatus, Long> activeCounts() {
-        Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
-        counts.put(JobStatus.QUEUED, 0L);
-        counts.put(JobStatus.RUNNING, 0L);
-        tx.inTransaction(c -> ACTIVE_COUNTS.list(c, Params.of(),
-                rs -> counts.put(JobStatus.fromDb(rs.getString("status")), rs.getLong("jobs"))));
-        return counts;
+    /**
+     * Folds the extra counter rows (written by transactions that found every base row taken, or ran
+     * above READ COMMITTED) into the base rows, keeping every total; returns how many were folded.
+     */
+    public long compactCounts() {
+        return tx.inTransaction(c -> COMPACT_COUNTS.first(c, Params.of(), rs -> rs.getLong("folded"))).orElseThrow();
     }
 
     /** Running jobs per agent, cluster-wide; agents with none are absent. */

@@ -52,25 +52,48 @@ SELECT DISTINCT ON (repo, agent, deps_pending > 0) repo, agent, deps_pending > 0
 -- lane row covers it. It locks the covering row it relies on (FOR KEY SHARE) until it commits, so
 -- that the claim's compaction, which only deletes rows it can lock FOR UPDATE, cannot remove it
 -- before the new job is visible.
-CREATE FUNCTION claim_lanes_cover() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION claim_lanes_cover_job(j_repo text, j_agent text, j_waiting boolean, j_priority integer,
+                                      j_id bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM claim_lanes l
-      WHERE l.repo = NEW.repo AND l.agent = NEW.agent AND l.waiting = (NEW.deps_pending > 0)
-        AND (-l.priority::bigint, l.job_id) <= (-NEW.priority::bigint, NEW.id)
+      WHERE l.repo = j_repo AND l.agent = j_agent AND l.waiting = j_waiting
+        AND (-l.priority::bigint, l.job_id) <= (-j_priority::bigint, j_id)
       ORDER BY -l.priority::bigint DESC, l.job_id DESC
       LIMIT 1
       FOR KEY SHARE;
     IF NOT FOUND THEN
         INSERT INTO claim_lanes (repo, agent, waiting, priority, job_id)
-        VALUES (NEW.repo, NEW.agent, NEW.deps_pending > 0, NEW.priority, NEW.id);
+        VALUES (j_repo, j_agent, j_waiting, j_priority, j_id);
+    END IF;
+END
+$$;
+
+CREATE FUNCTION claim_lanes_cover() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM claim_lanes_cover_job(NEW.repo, NEW.agent, NEW.deps_pending > 0, NEW.priority, NEW.id);
+    RETURN NULL;
+END
+$$;
+
+-- A new job is covered when its transaction commits (a deferred trigger), in the lane it is in by
+-- then: an enqueue inserts the job before its dependencies, and covering it at once would leave a
+-- row in the ready lane that the claim would have to walk past until compacted.
+CREATE FUNCTION claim_lanes_cover_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    j record;
+BEGIN
+    SELECT repo, agent, deps_pending, priority, id, status, cancel_requested INTO j FROM jobs WHERE id = NEW.id;
+    IF FOUND AND j.status = 'queued' AND NOT j.cancel_requested THEN
+        PERFORM claim_lanes_cover_job(j.repo, j.agent, j.deps_pending > 0, j.priority, j.id);
     END IF;
     RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER jobs_claim_lanes_insert AFTER INSERT ON jobs FOR EACH ROW
+CREATE CONSTRAINT TRIGGER jobs_claim_lanes_insert AFTER INSERT ON jobs
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (NEW.status = 'queued' AND NOT NEW.cancel_requested)
-    EXECUTE FUNCTION claim_lanes_cover();
+    EXECUTE FUNCTION claim_lanes_cover_inserted();
 CREATE TRIGGER jobs_claim_lanes_update AFTER UPDATE ON jobs FOR EACH ROW
     WHEN (NEW.status = 'queued' AND NOT NEW.cancel_requested
           AND (OLD.status <> 'queued' OR OLD.cancel_requested OR OLD.repo <> NEW.repo OR OLD.agent <> NEW.agent

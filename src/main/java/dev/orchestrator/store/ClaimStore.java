@@ -61,7 +61,7 @@ public class ClaimStore {
      * next lane row cannot beat the best job found. With the dependency gate on, waiting lanes are
      * not read at all ({@code {lane_scope}}). So gated jobs cost nothing, gated lanes one row each.
      */
-    private static final String CLAIM_NEXT_TEMPLATE = """
+    static final String CLAIM_NEXT_TEMPLATE = """
             WITH RECURSIVE walk (lane_priority, lane_job, lane_id, best_priority, best_id) AS (
                 SELECT l.priority, l.job_id, l.id, c.priority, c.id
                   FROM (SELECT q.id, q.repo, q.agent, q.waiting, q.priority, q.job_id FROM claim_lanes q
@@ -108,8 +108,8 @@ public class ClaimStore {
             """;
 
     /** The lanes a walk reads: with the dependency gate on, only lanes of jobs with every dependency done. */
-    private static final String READY_LANES = "NOT q.waiting";
-    private static final String ALL_LANES = "true";
+    static final String READY_LANES = "NOT q.waiting";
+    static final String ALL_LANES = "true";
 
     /** The claim under the dependency gate (the default). */
     static final Sql CLAIM_NEXT = Sql.of(CLAIM_NEXT_TEMPLATE.replace("{lane_scope}", READY_LANES));
@@ -170,6 +170,40 @@ public class ClaimStore {
 
     /** At most this many stale lane rows are compacted per claim. */
     static final int COMPACT_LIMIT = 64;
+
+    /**
+     * Heal of the claim's bookkeeping, should a writer ever have bypassed the V6 triggers (triggers
+     * disabled, a partial restore): queued jobs whose deps_pending counts more unfinished
+     * dependencies than there are. Only lowers the count (to the truth read here), so a concurrent
+     * change can at worst leave it too low, which costs the claim time, never a job.
+     */
+    static final Sql HEAL_DEPS_PENDING = Sql.of("""
+            UPDATE jobs q SET deps_pending = t.truth
+              FROM (SELECT w.id, (SELECT count(*) FROM job_dependencies d JOIN jobs dj ON dj.id = d.depends_on
+                                   WHERE d.job_id = w.id AND dj.status <> 'done') AS truth
+                      FROM jobs w
+                     WHERE w.status = 'queued' AND w.deps_pending > 0) t
+             WHERE q.id = t.id AND q.deps_pending > t.truth
+            RETURNING q.id
+            """);
+
+    /**
+     * Heal of the claim's bookkeeping: a lane whose head no claim_lanes row covers gets a row at its
+     * head (adding a row is always safe; only removing one needs the compaction's locks).
+     */
+    static final Sql HEAL_LANES = Sql.of("""
+            INSERT INTO claim_lanes (repo, agent, waiting, priority, job_id)
+            SELECT h.repo, h.agent, h.waiting, h.priority, h.id
+              FROM (SELECT DISTINCT ON (q.repo, q.agent, q.deps_pending > 0)
+                           q.repo, q.agent, q.deps_pending > 0 AS waiting, q.priority, q.id
+                      FROM jobs q
+                     WHERE q.status = 'queued' AND NOT q.cancel_requested
+                     ORDER BY q.repo, q.agent, q.deps_pending > 0, q.priority DESC, q.id) h
+             WHERE NOT EXISTS (SELECT 1 FROM claim_lanes o
+                                WHERE o.repo = h.repo AND o.agent = h.agent AND o.waiting = h.waiting
+                                  AND (-o.priority::bigint, o.job_id) <= (-h.priority::bigint, h.id))
+            RETURNING job_id
+            """);
 
     /** Which of the claim's gates hold one job, with what holds it; no row if there is no such job. */
     static final Sql HOLDS = Sql.of("""
@@ -314,6 +348,19 @@ public class ClaimStore {
         if (!stale.isEmpty()) {
             COMPACT_APPLY.update(c, Params.of("ids", new Sql.LongArray(stale)));
         }
+    }
+
+    /**
+     * Repairs the claim's bookkeeping (ADR 0009) where a writer bypassed the triggers: deps_pending
+     * counts too high first (they move jobs between lanes), then lanes without a covering row. The
+     * ids of the jobs concerned, in that order; empty when all was well, as it should always be.
+     */
+    public List<Long> healClaimBookkeeping() {
+        return tx.inTransaction(c -> {
+            List<Long> healed = new ArrayList<>(HEAL_DEPS_PENDING.list(c, Params.of(), rs -> rs.getLong("id")));
+            healed.addAll(HEAL_LANES.list(c, Params.of(), rs -> rs.getLong("job_id")));
+            return healed;
+        });
     }
 
     /**

@@ -33,7 +33,9 @@ import java.util.regex.Pattern;
  * job ({@code {held_*}}) read the same predicates and can never disagree. They take the parameters
  * {@code :now}, {@code :serial_gate}, {@code :deps_gate}, {@code :saturated_agents} and (capacity)
  * {@code :max_concurrency}; the {@code {*_of_q}} fragments are the inner conditions the detail
- * columns list.
+ * columns list. {@code {lane_held}} is the part of the gates that reads only the repo and the agent,
+ * so the claim can apply it to a whole lane ({@code claim_lanes} row aliased {@code q}); {@code
+ * {in_lane}} says which jobs (q) a lane (l) holds (ADR 0009).
  */
 final class Sql {
     static final String OWNERSHIP_CLEARED = "run_id = NULL, pid = NULL, started_at = NULL, claimed_by = NULL";
@@ -63,7 +65,7 @@ final class Sql {
      * {@code q.agent}: applied to a {@code claim_lanes} row aliased {@code q}, they let the claim skip
      * a whole lane as one row. The claim still applies {@link #CLAIMABLE} to the job it takes.
      */
-    static final String LANE_HELD = "(" + HELD_PAUSED + " OR " + HELD_REPO_BUSY + " OR " + HELD_AGENT_LIMIT + ")";
+    static final String LANE_HELD = "(" + HELD_AGENT_LIMIT + " OR " + HELD_REPO_BUSY + " OR " + HELD_PAUSED + ")";
     /** Job q belongs to lane l (alias of claim_lanes): its repo, agent and waiting flag, queued, no cancel pending. */
     static final String IN_LANE = "(q.repo = l.repo AND q.agent = l.agent AND (q.deps_pending > 0) = l.waiting"
             + " AND q.status = 'queued' AND NOT q.cancel_requested)";

@@ -84,7 +84,7 @@ public final class OrchestratorNode {
                 agents);
 
         NodeSettings.ReaperSwitches switches = settings.reaper();
-        this.sanitizer = new ImpossibleQueuedSanitizer(context, stores.finishes());
+        this.sanitizer = new ImpossibleQueuedSanitizer(context, stores.finishes(), stores.claims());
         this.sanitizeEnabled = switches.sanitize();
         this.cancellations = new CancellationSweep(context, stores.finishes(), termination, completion);
         this.reaper = new Reaper(context, switches.enabled(), sanitizer, List.of(

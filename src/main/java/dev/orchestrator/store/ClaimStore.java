@@ -51,21 +51,158 @@ public class ClaimStore {
      * queued -> running for the next eligible job (priority, then age), if a slot is free. Gated jobs
      * are skipped, never waited for: not yet available (back-off), a cancel requested, claiming
      * paused (globally or for the repo), the repo already running a job (serial gate), a dependency
-     * not done (deps gate), the agent at its own limit. The gates are {@link Sql}'s {@code {held_*}}
-     * fragments, which {@link #HOLDS} and {@link #GATE_COUNTS} read too.
+     * not done (deps gate), the agent at its own limit. The job taken is the best one that passes
+     * {@code {claimable}}, the gates {@link #HOLDS} and {@link #GATE_COUNTS} read too.
+     *
+     * <p>Where it looks (ADR 0009): the queued jobs are grouped in lanes (repo, agent, waiting on a
+     * dependency); {@code claim_lanes} holds, for every lane, rows at or ahead of each of its jobs in
+     * claim order. The walk visits lane rows in claim order, skips a lane that {@code {lane_held}}
+     * holds as one row, probes each other lane for its first claimable job, and stops as soon as the
+     * next lane row cannot beat the best job found. With the dependency gate on, waiting lanes are
+     * not read at all ({@code {lane_scope}}). So gated jobs cost nothing, gated lanes one row each.
      */
-    static final Sql CLAIM_NEXT = Sql.of("""
+    static final String CLAIM_NEXT_TEMPLATE = """
+            WITH RECURSIVE walk (lane_priority, lane_job, lane_id, best_priority, best_id) AS (
+                SELECT l.priority, l.job_id, l.id, c.priority, c.id
+                  FROM (SELECT q.id, q.repo, q.agent, q.waiting, q.priority, q.job_id FROM claim_lanes q
+                         WHERE {lane_scope} AND NOT {lane_held}
+                         ORDER BY -q.priority::bigint, q.job_id, q.id
+                         LIMIT 1) l
+                  LEFT JOIN LATERAL (SELECT q.id, q.priority FROM jobs q
+                                      WHERE {in_lane} AND {claimable}
+                                      ORDER BY q.priority DESC, q.id
+                                      LIMIT 1
+                                      FOR UPDATE SKIP LOCKED) c ON true
+                UNION ALL
+                SELECT l.priority, l.job_id, l.id,
+                       CASE WHEN c.id IS NOT NULL AND (w.best_id IS NULL
+                                 OR (-c.priority::bigint, c.id) < (-w.best_priority::bigint, w.best_id))
+                            THEN c.priority ELSE w.best_priority END,
+                       CASE WHEN c.id IS NOT NULL AND (w.best_id IS NULL
+                                 OR (-c.priority::bigint, c.id) < (-w.best_priority::bigint, w.best_id))
+                            THEN c.id ELSE w.best_id END
+                  FROM walk w
+                 CROSS JOIN LATERAL (SELECT q.id, q.repo, q.agent, q.waiting, q.priority, q.job_id FROM claim_lanes q
+                                      WHERE {lane_scope}
+                                        AND (-q.priority::bigint, q.job_id, q.id)
+                                            > (-w.lane_priority::bigint, w.lane_job, w.lane_id)
+                                        AND NOT {lane_held}
+                                      ORDER BY -q.priority::bigint, q.job_id, q.id
+                                      LIMIT 1) l
+                  LEFT JOIN LATERAL (SELECT q.id, q.priority FROM jobs q
+                                      WHERE {in_lane} AND {claimable}
+                                      ORDER BY q.priority DESC, q.id
+                                      LIMIT 1
+                                      FOR UPDATE SKIP LOCKED) c ON true
+                 WHERE w.best_id IS NULL OR (-l.priority::bigint, l.job_id) < (-w.best_priority::bigint, w.best_id)
+            )
             UPDATE jobs j
                SET status = 'running', run_id = NULL, pid = NULL, finished_at = NULL,
                    started_at = :now, claimed_by = :node, updated_at = :now
-             WHERE j.id = (SELECT q.id FROM jobs q
-                            WHERE q.status = 'queued' AND {claimable}
-                            ORDER BY q.priority DESC, q.id
-                            LIMIT 1
-                            FOR UPDATE SKIP LOCKED)
+             WHERE j.id = (SELECT w.best_id FROM walk w WHERE w.best_id IS NOT NULL
+                            ORDER BY -w.best_priority::bigint, w.best_id
+                            LIMIT 1)
                AND NOT {capacity_full}
             RETURNING j.id, j.agent, j.repo, j.payload, j.priority, j.attempts, j.max_attempts,
                       j.transient_attempts, j.started_at, j.claimed_by, j.available_at
+            """;
+
+    /** The lanes a walk reads: with the dependency gate on, only lanes of jobs with every dependency done. */
+    static final String READY_LANES = "NOT q.waiting";
+    static final String ALL_LANES = "true";
+
+    /** The claim under the dependency gate (the default). */
+    static final Sql CLAIM_NEXT = Sql.of(CLAIM_NEXT_TEMPLATE.replace("{lane_scope}", READY_LANES));
+    /** The claim with the dependency gate off: waiting lanes are walked too. */
+    static final Sql CLAIM_NEXT_DEPS_OFF = Sql.of(CLAIM_NEXT_TEMPLATE.replace("{lane_scope}", ALL_LANES));
+
+    /** The claim statement for a policy (the lane scope differs by the dependency gate). */
+    static Sql claimNext(ClaimPolicy policy) {
+        return policy.dependencyGate() ? CLAIM_NEXT : CLAIM_NEXT_DEPS_OFF;
+    }
+
+    /**
+     * Compaction, part 1: lane rows the walk went through that no longer point at the head of their
+     * lane (their job left the lane, or a better row of the same lane exists), up to the job just
+     * claimed (all of them when none was), locked so that no writer relies on them. A row a writer
+     * has locked (FOR KEY SHARE: it covers a job not yet committed) is skipped and stays.
+     */
+    private static final String COMPACT_PICK_TEMPLATE = """
+            SELECT q.id FROM claim_lanes q
+             WHERE {lane_scope}
+               AND (-q.priority::bigint, q.job_id) <= (:rank, :job)
+               AND NOT {lane_held}
+               AND (NOT EXISTS (SELECT 1 FROM jobs j
+                                 WHERE j.id = q.job_id AND j.repo = q.repo AND j.agent = q.agent
+                                   AND (j.deps_pending > 0) = q.waiting AND j.priority = q.priority
+                                   AND j.status = 'queued' AND NOT j.cancel_requested)
+                    OR EXISTS (SELECT 1 FROM claim_lanes o
+                                WHERE o.repo = q.repo AND o.agent = q.agent AND o.waiting = q.waiting
+                                  AND (-o.priority::bigint, o.job_id, o.id) < (-q.priority::bigint, q.job_id, q.id)))
+             ORDER BY -q.priority::bigint, q.job_id, q.id
+             LIMIT :limit
+             FOR UPDATE SKIP LOCKED
+            """;
+    static final Sql COMPACT_PICK = Sql.of(COMPACT_PICK_TEMPLATE.replace("{lane_scope}", READY_LANES));
+    static final Sql COMPACT_PICK_DEPS_OFF = Sql.of(COMPACT_PICK_TEMPLATE.replace("{lane_scope}", ALL_LANES));
+
+    /**
+     * Compaction, part 2, in a statement of its own so that its snapshot is taken after the rows
+     * were locked: every job that entered those lanes and committed before is seen here, and every
+     * later one covers itself (its writer finds the rows gone and inserts its own). Deletes the
+     * locked rows and puts back one row at the head of each of their lanes that still has jobs,
+     * unless a remaining row already covers it.
+     */
+    static final Sql COMPACT_APPLY = Sql.of("""
+            WITH gone AS (DELETE FROM claim_lanes q WHERE q.id = ANY (:ids) RETURNING q.repo, q.agent, q.waiting),
+                 lanes AS (SELECT DISTINCT repo, agent, waiting FROM gone)
+            INSERT INTO claim_lanes (repo, agent, waiting, priority, job_id)
+            SELECT l.repo, l.agent, l.waiting, h.priority, h.id
+              FROM lanes l
+             CROSS JOIN LATERAL (SELECT q.priority, q.id FROM jobs q WHERE {in_lane}
+                                  ORDER BY q.priority DESC, q.id
+                                  LIMIT 1) h
+             WHERE NOT EXISTS (SELECT 1 FROM claim_lanes o
+                                WHERE o.repo = l.repo AND o.agent = l.agent AND o.waiting = l.waiting
+                                  AND o.id <> ALL (:ids)
+                                  AND (-o.priority::bigint, o.job_id) <= (-h.priority::bigint, h.id))
+            """);
+
+    /** At most this many stale lane rows are compacted per claim. */
+    static final int COMPACT_LIMIT = 64;
+
+    /**
+     * Heal of the claim's bookkeeping, should a writer ever have bypassed the V6 triggers (triggers
+     * disabled, a partial restore): queued jobs whose deps_pending counts more unfinished
+     * dependencies than there are. Only lowers the count (to the truth read here), so a concurrent
+     * change can at worst leave it too low, which costs the claim time, never a job.
+     */
+    static final Sql HEAL_DEPS_PENDING = Sql.of("""
+            UPDATE jobs q SET deps_pending = t.truth
+              FROM (SELECT w.id, (SELECT count(*) FROM job_dependencies d JOIN jobs dj ON dj.id = d.depends_on
+                                   WHERE d.job_id = w.id AND dj.status <> 'done') AS truth
+                      FROM jobs w
+                     WHERE w.status = 'queued' AND w.deps_pending > 0) t
+             WHERE q.id = t.id AND q.deps_pending > t.truth
+            RETURNING q.id
+            """);
+
+    /**
+     * Heal of the claim's bookkeeping: a lane whose head no claim_lanes row covers gets a row at its
+     * head (adding a row is always safe; only removing one needs the compaction's locks).
+     */
+    static final Sql HEAL_LANES = Sql.of("""
+            INSERT INTO claim_lanes (repo, agent, waiting, priority, job_id)
+            SELECT h.repo, h.agent, h.waiting, h.priority, h.id
+              FROM (SELECT DISTINCT ON (q.repo, q.agent, q.deps_pending > 0)
+                           q.repo, q.agent, q.deps_pending > 0 AS waiting, q.priority, q.id
+                      FROM jobs q
+                     WHERE q.status = 'queued' AND NOT q.cancel_requested
+                     ORDER BY q.repo, q.agent, q.deps_pending > 0, q.priority DESC, q.id) h
+             WHERE NOT EXISTS (SELECT 1 FROM claim_lanes o
+                                WHERE o.repo = h.repo AND o.agent = h.agent AND o.waiting = h.waiting
+                                  AND (-o.priority::bigint, o.job_id) <= (-h.priority::bigint, h.id))
+            RETURNING job_id
             """);
 
     /** Which of the claim's gates hold one job, with what holds it; no row if there is no such job. */
@@ -184,11 +321,45 @@ public class ClaimStore {
                 return Optional.<ClaimedJob>empty(); // its heartbeat will find out and act
             }
             Map<String, Long> saturated = saturatedAgents(c, policy);
-            return CLAIM_NEXT.first(c, gateParams(now, policy, saturated).with("node", nodeId),
+            Optional<ClaimedJob> claimed = claimNext(policy).first(c,
+                    gateParams(now, policy, saturated).with("node", nodeId),
                     rs -> new ClaimedJob(rs.getLong("id"), rs.getString("agent"), rs.getString("repo"),
                             rs.getString("payload"), rs.getInt("priority"), rs.getInt("attempts"),
                             rs.getInt("max_attempts"), rs.getInt("transient_attempts"), Sql.instant(rs, "started_at"),
                             rs.getString("claimed_by"), Sql.instant(rs, "available_at")));
+            compactLanes(c, policy, saturated, claimed);
+            return claimed;
+        });
+    }
+
+    /**
+     * Removes the stale lane rows this claim walked past (ADR 0009), so that the next walk does not
+     * probe them again. Only ever costs or saves time: a lane row is deleted only while locked, and
+     * replaced by the lane's head read after the lock was taken.
+     */
+    private static void compactLanes(Connection c, ClaimPolicy policy, Map<String, Long> saturated,
+                                     Optional<ClaimedJob> claimed) throws SQLException {
+        Sql pick = policy.dependencyGate() ? COMPACT_PICK : COMPACT_PICK_DEPS_OFF;
+        List<Long> stale = pick.list(c, Params.of("serial_gate", policy.serialGate(),
+                "saturated_agents", new TextArray(saturated.keySet()),
+                "rank", claimed.map(j -> -(long) j.priority()).orElse(Long.MAX_VALUE),
+                "job", claimed.map(ClaimedJob::id).orElse(Long.MAX_VALUE),
+                "limit", COMPACT_LIMIT), rs -> rs.getLong("id"));
+        if (!stale.isEmpty()) {
+            COMPACT_APPLY.update(c, Params.of("ids", new Sql.LongArray(stale)));
+        }
+    }
+
+    /**
+     * Repairs the claim's bookkeeping (ADR 0009) where a writer bypassed the triggers: deps_pending
+     * counts too high first (they move jobs between lanes), then lanes without a covering row. The
+     * ids of the jobs concerned, in that order; empty when all was well, as it should always be.
+     */
+    public List<Long> healClaimBookkeeping() {
+        return tx.inTransaction(c -> {
+            List<Long> healed = new ArrayList<>(HEAL_DEPS_PENDING.list(c, Params.of(), rs -> rs.getLong("id")));
+            healed.addAll(HEAL_LANES.list(c, Params.of(), rs -> rs.getLong("job_id")));
+            return healed;
         });
     }
 

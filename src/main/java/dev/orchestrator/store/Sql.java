@@ -33,7 +33,9 @@ import java.util.regex.Pattern;
  * job ({@code {held_*}}) read the same predicates and can never disagree. They take the parameters
  * {@code :now}, {@code :serial_gate}, {@code :deps_gate}, {@code :saturated_agents} and (capacity)
  * {@code :max_concurrency}; the {@code {*_of_q}} fragments are the inner conditions the detail
- * columns list.
+ * columns list. {@code {lane_held}} is the part of the gates that reads only the repo and the agent,
+ * so the claim can apply it to a whole lane ({@code claim_lanes} row aliased {@code q}); {@code
+ * {in_lane}} says which jobs (q) a lane (l) holds (ADR 0009).
  */
 final class Sql {
     static final String OWNERSHIP_CLEARED = "run_id = NULL, pid = NULL, started_at = NULL, claimed_by = NULL";
@@ -58,6 +60,15 @@ final class Sql {
     static final String CLAIMABLE = "(NOT " + HELD_BACKOFF + " AND NOT " + HELD_CANCEL_REQUESTED + " AND NOT "
             + HELD_PAUSED + " AND NOT " + HELD_REPO_BUSY + " AND NOT " + HELD_DEPENDENCY + " AND NOT "
             + HELD_AGENT_LIMIT + ")";
+    /**
+     * The gates that hold every job of a lane alike, because they read only {@code q.repo} and
+     * {@code q.agent}: applied to a {@code claim_lanes} row aliased {@code q}, they let the claim skip
+     * a whole lane as one row. The claim still applies {@link #CLAIMABLE} to the job it takes.
+     */
+    static final String LANE_HELD = "(" + HELD_AGENT_LIMIT + " OR " + HELD_REPO_BUSY + " OR " + HELD_PAUSED + ")";
+    /** Job q belongs to lane l (alias of claim_lanes): its repo, agent and waiting flag, queued, no cancel pending. */
+    static final String IN_LANE = "(q.repo = l.repo AND q.agent = l.agent AND (q.deps_pending > 0) = l.waiting"
+            + " AND q.status = 'queued' AND NOT q.cancel_requested)";
     /** Every slot taken: the running jobs of the cluster reach max concurrency. */
     static final String RUNNING_COUNT = "(SELECT count(*) FROM jobs r WHERE r.status = 'running')";
     static final String CAPACITY_FULL = "(" + RUNNING_COUNT + " >= :max_concurrency)";
@@ -78,6 +89,8 @@ final class Sql {
         m.put("{held_dependency}", HELD_DEPENDENCY);
         m.put("{held_agent_limit}", HELD_AGENT_LIMIT);
         m.put("{claimable}", CLAIMABLE);
+        m.put("{lane_held}", LANE_HELD);
+        m.put("{in_lane}", IN_LANE);
         m.put("{running_count}", RUNNING_COUNT);
         m.put("{capacity_full}", CAPACITY_FULL);
         return Map.copyOf(m);
@@ -158,6 +171,10 @@ final class Sql {
     record TextArray(Collection<String> values) {
     }
 
+    /** A {@code bigint[]} parameter. */
+    record LongArray(Collection<Long> values) {
+    }
+
     @FunctionalInterface
     interface RowMapper<T> {
         T map(ResultSet rs) throws SQLException;
@@ -188,6 +205,8 @@ final class Sql {
         } else if (value instanceof TextArray a) {
             Array array = c.createArrayOf("text", a.values().toArray());
             ps.setArray(index, array);
+        } else if (value instanceof LongArray a) {
+            ps.setArray(index, c.createArrayOf("bigint", a.values().toArray()));
         } else {
             ps.setObject(index, value);
         }

@@ -42,6 +42,11 @@ class GatesTest {
         f = new QueueFixture();
     }
 
+    /** An hour before the test clock, as an SQL literal (the database's now() is not the test's time). */
+    private String past() {
+        return "TIMESTAMPTZ '" + f.clock.instant().minusSeconds(3600) + "'";
+    }
+
     private Optional<ClaimedJob> claim(ClaimPolicy policy) {
         return f.claims.claimNext(f.node.id(), f.clock.instant(), policy);
     }
@@ -212,6 +217,84 @@ class GatesTest {
         }
         assertThat(claims).isGreaterThan(80);
         assertThat(TestJobs.count(f.ds, "SELECT count(*) FROM jobs WHERE status = 'queued'")).isZero();
+    }
+
+    /**
+     * The same property behind large gated backlogs (ADR 0009): a busy repo with 2,000 queued jobs,
+     * 2,000 jobs waiting on a dependency that runs for a long time, 2,000 jobs of an agent at its
+     * limit, all ahead of the random jobs in claim order. Every claim must take exactly the best job
+     * the gates admit (the reference reads every queued job through {@code {claimable}}), including
+     * when the dependency finishes and unlocks its 2,000 dependants at once, and the bookkeeping
+     * stays exact throughout.
+     */
+    @Test
+    void randomised_behind_large_gated_backlogs_the_claim_takes_exactly_the_best_eligible_job() throws Exception {
+        Random random = new Random(20261202);
+        ClaimPolicy policy = new ClaimPolicy(4, true, true, Map.of("slow", 1));
+        long busyHolder = f.job().repo("busy").status("running").claimedBy("other")
+                .startedAt(f.clock.instant()).insert();
+        long dependency = f.job().repo("dep").status("running").claimedBy("other").startedAt(f.clock.instant()).insert();
+        long slowHolder = f.job().agent("slow").repo("slowrepo").status("running").claimedBy("other")
+                .startedAt(f.clock.instant()).insert();
+        f.db.execute("INSERT INTO jobs (agent, repo, priority, available_at, created_at, updated_at)"
+                + " SELECT 'developer', 'busy', 5, " + past() + ", now(), now() FROM generate_series(1, 2000)");
+        f.db.execute("INSERT INTO jobs (agent, repo, priority, available_at, created_at, updated_at)"
+                + " SELECT 'developer', 'w' || (g % 40), 5, " + past() + ", now(), now()"
+                + " FROM generate_series(1, 2000) g");
+        f.db.execute("INSERT INTO job_dependencies (job_id, depends_on) SELECT id, " + dependency
+                + " FROM jobs WHERE repo LIKE 'w%'");
+        f.db.execute("INSERT INTO jobs (agent, repo, priority, available_at, created_at, updated_at)"
+                + " SELECT 'slow', 's' || (g % 40), 5, " + past() + ", now(), now()"
+                + " FROM generate_series(1, 2000) g");
+        List<Long> ids = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            TestJobs j = f.job().repo("r" + random.nextInt(30)).priority(random.nextInt(6))
+                    .agent(random.nextInt(5) == 0 ? "slow" : "developer");
+            if (random.nextInt(10) == 0) {
+                j.availableAt(f.clock.instant().plusSeconds(1 + random.nextInt(60)));
+            }
+            long id = j.insert();
+            if (!ids.isEmpty() && random.nextInt(5) == 0) {
+                dependsOn(id, ids.get(random.nextInt(ids.size())));
+            }
+            ids.add(id);
+        }
+        int claims = 0;
+        for (int round = 0; round < 400; round++) {
+            Optional<Long> expected = TestStatements.bestClaimable(f.ds, policy, f.clock.instant());
+            long running = TestJobs.count(f.ds, "SELECT count(*) FROM jobs WHERE status = 'running'");
+            Optional<ClaimedJob> got = claim(policy);
+            if (running < policy.maxConcurrency()) {
+                assertThat(got.map(ClaimedJob::id)).as("round %d", round).isEqualTo(expected);
+            } else {
+                assertThat(got).isEmpty();
+            }
+            claims += got.isPresent() ? 1 : 0;
+            List<Long> runningIds = ids("SELECT id FROM jobs WHERE status = 'running' AND claimed_by = '"
+                    + f.node.id() + "' ORDER BY id");
+            if (!runningIds.isEmpty() && (got.isEmpty() || random.nextBoolean())) {
+                long done = runningIds.get(random.nextInt(runningIds.size()));
+                ClaimedJob c = new ClaimedJob(done, "a", "r", "{}", 0, 0, 2, 0,
+                        JobRow.read(f.ds, done).startedAt(), f.node.id());
+                finish(c, random.nextInt(8) == 0 ? "failed" : "done");
+                f.control.cancelDoomedQueued("cancelled by operator", f.clock.instant());
+            }
+            if (round == 150) { // the long dependency finishes: 2,000 dependants become claimable at once
+                f.db.execute("UPDATE jobs SET status = 'done', finished_at = now() WHERE id = " + dependency);
+            }
+            if (round == 250) { // and the busy repo frees up
+                f.db.execute("UPDATE jobs SET status = 'done', finished_at = now() WHERE id = " + busyHolder);
+            }
+            if (random.nextInt(5) == 0) {
+                f.clock.tick(Duration.ofSeconds(5));
+            }
+            if (round % 50 == 0) {
+                TestStatements.assertClaimBookkeepingExact(f.ds, "round " + round);
+            }
+        }
+        assertThat(claims).isGreaterThan(150);
+        assertThat(JobRow.read(f.ds, slowHolder).status()).isEqualTo("running");
+        TestStatements.assertClaimBookkeepingExact(f.ds, "at the end");
     }
 
     /** The job the gates should let through next, computed independently of the claim SQL. */

@@ -47,7 +47,60 @@ public final class TestStatements {
              ORDER BY id
             """);
 
+    /** Queued jobs that no claim_lanes row covers (ADR 0009): a claim could never find them. */
+    static final Sql UNCOVERED_QUEUED = Sql.of("""
+            SELECT q.id FROM jobs q
+             WHERE q.status = 'queued' AND NOT q.cancel_requested
+               AND NOT EXISTS (SELECT 1 FROM claim_lanes o
+                                WHERE o.repo = q.repo AND o.agent = q.agent AND o.waiting = (q.deps_pending > 0)
+                                  AND (-o.priority::bigint, o.job_id) <= (-q.priority::bigint, q.id))
+             ORDER BY q.id
+            """);
+
+    /** Jobs whose deps_pending is not the number of their dependencies that are not done. */
+    static final Sql WRONG_DEPS_PENDING = Sql.of("""
+            SELECT q.id FROM jobs q
+             WHERE q.deps_pending <> (SELECT count(*) FROM job_dependencies d JOIN jobs dj ON dj.id = d.depends_on
+                                       WHERE d.job_id = q.id AND dj.status <> 'done')
+             ORDER BY q.id
+            """);
+
+    /**
+     * The reference for the claim: the best queued job {@code {claimable}} admits, found the way the
+     * claim did before V6 (every queued job in claim order, filtered), without taking it.
+     */
+    static final Sql BEST_CLAIMABLE = Sql.of("""
+            SELECT q.id FROM jobs q
+             WHERE q.status = 'queued' AND {claimable}
+             ORDER BY q.priority DESC, q.id
+             LIMIT 1
+            """);
+
     private TestStatements() {
+    }
+
+    /** The claim's helper structures are exact: every queued job covered, every count right. */
+    public static void assertClaimBookkeepingExact(DataSource ds, String context) {
+        List<Long> uncovered = new Transactions(ds).inTransaction(c -> UNCOVERED_QUEUED.list(c, Params.of(), rs -> rs.getLong("id")));
+        List<Long> wrong = new Transactions(ds).inTransaction(c -> WRONG_DEPS_PENDING.list(c, Params.of(), rs -> rs.getLong("id")));
+        org.assertj.core.api.Assertions.assertThat(uncovered).as(context + ": queued jobs no lane row covers").isEmpty();
+        org.assertj.core.api.Assertions.assertThat(wrong).as(context + ": jobs with a wrong deps_pending").isEmpty();
+    }
+
+    /** The best job {@code {claimable}} admits under {@code policy} at {@code now}, if any. */
+    public static java.util.Optional<Long> bestClaimable(DataSource ds, ClaimPolicy policy, Instant now) {
+        return new Transactions(ds).inTransaction(c -> {
+            java.util.Set<String> saturated = new java.util.TreeSet<>();
+            ClaimStore.RUNNING_BY_AGENT.list(c, Params.of(), rs -> {
+                Integer limit = policy.agentLimits().get(rs.getString("agent"));
+                if (limit != null && rs.getLong("running") >= limit) {
+                    saturated.add(rs.getString("agent"));
+                }
+                return null;
+            });
+            return BEST_CLAIMABLE.first(c, Params.of("now", now, "serial_gate", policy.serialGate(), "deps_gate",
+                    policy.dependencyGate(), "saturated_agents", new Sql.TextArray(saturated)), rs -> rs.getLong("id"));
+        });
     }
 
     /** Capacity only: every other gate off. */

@@ -46,6 +46,11 @@ class WaitingForAgreementTest {
         f = new QueueFixture();
     }
 
+    /** An hour before the test clock, as an SQL literal (the database's now() is not the test's time). */
+    private String past() {
+        return "TIMESTAMPTZ '" + f.clock.instant().minusSeconds(3600) + "'";
+    }
+
     /** The generated state, as the test knows it. */
     private static final class State {
         final Map<Long, String> status = new HashMap<>();
@@ -113,6 +118,85 @@ class WaitingForAgreementTest {
         assertThat(claims).as("the states exercise the claim").isGreaterThan(STATES / 2);
         assertThat(skippedChecked).as("the states make the claim skip jobs").isGreaterThan(STATES / 2);
         assertThat(gatesSeen.keySet()).as("every gate shows up in some state").containsAll(Set.of(Gate.values()));
+    }
+
+    /**
+     * The same agreement behind large backlogs (ADR 0009), where the claim reads lanes rather than
+     * jobs: 1,000 queued jobs of a busy repo, 1,000 waiting on a running dependency, 1,000 of an agent
+     * at its limit, 300 backed off and 50 with a cancel pending, with random jobs among them. Before
+     * every claim: the job taken is the first, in claim order, of those {@code claimable} lists (the
+     * {@code {claimable}} predicate), its explanation is {@code nothing}, and a job of each backlog
+     * is explained by its gate.
+     */
+    @Test
+    void behind_large_backlogs_the_claim_takes_the_first_job_waiting_for_nothing() {
+        Random random = new Random(SEED + 1);
+        int claims = 0;
+        for (int state = 0; state < 4; state++) {
+            f.db.reset();
+            Instant now = f.clock.instant();
+            long busy = f.job().repo("busy").status("running").claimedBy("other").startedAt(now).insert();
+            long dep = f.job().repo("dep").status("running").claimedBy("other").startedAt(now).insert();
+            f.job().repo("slowrepo").agent("slow").status("running").claimedBy("other").startedAt(now).insert();
+            String insert = "INSERT INTO jobs (agent, repo, priority, available_at, cancel_requested, created_at,"
+                    + " updated_at) SELECT ";
+            f.db.execute(insert + "'x', 'busy', g % 3, " + past() + ", false, now(), now()"
+                    + " FROM generate_series(1, 1000) g");
+            f.db.execute(insert + "'y', 'w' || (g % 20), g % 3, " + past() + ", false, now(), now()"
+                    + " FROM generate_series(1, 1000) g");
+            f.db.execute("INSERT INTO job_dependencies (job_id, depends_on) SELECT id, " + dep
+                    + " FROM jobs WHERE repo LIKE 'w%'");
+            f.db.execute(insert + "'slow', 's' || (g % 20), g % 3, " + past() + ", false, now(), now()"
+                    + " FROM generate_series(1, 1000) g");
+            f.db.execute(insert + "'x', 'bo' || (g % 20), g % 3, TIMESTAMPTZ '" + now.plusSeconds(3600)
+                    + "', false, now(), now() FROM generate_series(1, 300) g");
+            f.db.execute(insert + "'z', 'cx' || (g % 20), g % 3, " + past() + ", true, now(), now()"
+                    + " FROM generate_series(1, 50) g");
+            for (int j = 0; j < 40; j++) {
+                f.job().repo(REPOS.get(random.nextInt(REPOS.size()))).agent(AGENTS.get(random.nextInt(AGENTS.size())))
+                        .priority(random.nextInt(3)).availableAt(now.minusSeconds(random.nextInt(600))).insert();
+            }
+            ClaimPolicy policy = new ClaimPolicy(5 + random.nextInt(3), true, random.nextInt(4) != 0,
+                    Map.of("slow", 1));
+            String context = "large state " + state + ", policy " + policy;
+            Map<Gate, Long> example = Map.of(
+                    Gate.REPO_BUSY, f.db.count("SELECT max(id) FROM jobs WHERE repo = 'busy' AND status = 'queued'"),
+                    Gate.AGENT_LIMIT, f.db.count("SELECT max(id) FROM jobs WHERE agent = 'slow' AND status = 'queued'"),
+                    Gate.BACKOFF, f.db.count("SELECT max(id) FROM jobs WHERE repo LIKE 'bo%'"),
+                    Gate.CANCEL_REQUESTED, f.db.count("SELECT max(id) FROM jobs WHERE cancel_requested"));
+            for (int step = 0; step < 25; step++) {
+                for (Map.Entry<Gate, Long> e : example.entrySet()) {
+                    if (e.getKey() == Gate.REPO_BUSY && step > 18) {
+                        continue; // the busy repo's running job has ended
+                    }
+                    assertThat(f.claims.holds(e.getValue(), f.clock.instant(), policy).orElseThrow())
+                            .as(context + ": job " + e.getValue()).extracting(Hold::gate).contains(e.getKey());
+                }
+                List<ClaimableJob> claimable = f.claims.claimable(f.clock.instant(), policy, 100_000);
+                Optional<Long> first = claimable.stream()
+                        .sorted(Comparator.comparing((ClaimableJob c) -> -c.priority()).thenComparing(ClaimableJob::id))
+                        .map(ClaimableJob::id).findFirst();
+                boolean full = f.db.count("SELECT count(*) FROM jobs WHERE status = 'running'") >= policy.maxConcurrency();
+                Optional<ClaimedJob> claim = f.claims.claimNext(f.node.id(), f.clock.instant(), policy);
+                assertThat(claim.map(ClaimedJob::id)).as(context + ", step " + step)
+                        .isEqualTo(full ? Optional.empty() : first);
+                if (claim.isPresent()) {
+                    claims++;
+                    f.db.execute("UPDATE jobs SET status = 'done', finished_at = now() WHERE id = " + claim.get().id());
+                }
+                if (step == 10) { // the dependency ends: its 1,000 dependants enter the ready lanes
+                    f.db.execute("UPDATE jobs SET status = 'done', finished_at = now() WHERE id = " + dep);
+                }
+                if (step == 15) { // and by operator SQL it is not done after all: they wait again
+                    f.db.execute("UPDATE jobs SET status = 'failed' WHERE id = " + dep);
+                }
+                if (step == 18) {
+                    f.db.execute("UPDATE jobs SET status = 'done', finished_at = now() WHERE id = " + busy);
+                }
+            }
+            TestStatements.assertClaimBookkeepingExact(f.ds, context);
+        }
+        assertThat(claims).as("the large states exercise the claim").isGreaterThan(40);
     }
 
     /** A gate the store names must hold the job by the test's own reading of the state. */

@@ -114,7 +114,7 @@ public final class TestDatabase {
 
     /** Empties every table: each test starts from nothing. */
     public void reset() {
-        execute("TRUNCATE job_dependencies, claim_pauses, agent_runs, jobs, nodes, audit_events RESTART IDENTITY CASCADE");
+        execute("TRUNCATE job_dependencies, claim_pauses, claim_lanes, agent_runs, jobs, nodes, audit_events RESTART IDENTITY CASCADE");
     }
 
     /** The first column of the first row of a query, as a whole number. */

@@ -24,6 +24,7 @@ import dev.orchestrator.run.RunTermination;
 import dev.orchestrator.run.TerminationReason;
 import dev.orchestrator.runfiles.RunFilesLayout;
 import dev.orchestrator.store.QueueStores;
+import dev.orchestrator.store.WakeChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,7 @@ public final class OrchestratorNode {
     private final RetentionPruner retention;
     private final WedgeAlarm wedge;
     private final AgentCatalog agents;
+    private volatile NodeWakeups wakeups = NodeWakeups.OFF;
 
     public OrchestratorNode(NodeContext context, NodeSettings settings, NodeSettings.Commands commands,
                             AgentCatalog agents, QueueStores stores, Map<String, String> serverEnv) {
@@ -101,8 +103,16 @@ public final class OrchestratorNode {
                 System::nanoTime);
         this.wedge = new WedgeAlarm(context, stores.claims(), processes, policy, settings.wedgeAlarm(),
                 settings.lease(), switches.spawnGrace());
-        completion.onSlotFreed(dispatcher::wake);
-        reaper.onSlotFreed(dispatcher::wake);
+        completion.onSlotFreed(() -> wake(WakeReason.SLOT_FREED));
+        reaper.onSlotFreed(() -> wake(WakeReason.SLOT_FREED));
+    }
+
+    /**
+     * Wakes the other nodes on the database through {@code channel} when work may have become
+     * claimable here, and this node on theirs (see {@link NodeWakeups}); call before {@link #prepare}.
+     */
+    public void wakeAcrossNodes(WakeChannel channel) {
+        wakeups = new NodeWakeups(channel, context.id(), dispatcher::wake, context.executor());
     }
 
     /**
@@ -126,6 +136,7 @@ public final class OrchestratorNode {
             recovered = recovery.recover(stopped, stores.finishes().runningJobsOfStoppedNodes(node.id()),
                     "recovered at start-up: the server that ran this job stopped without finishing it").recovered();
             context.events().record(QueueEvent.RECOVERED_AT_STARTUP, recovered.size());
+            wakeups.announce(WakeReason.REQUEUED);
         }
         sanitizeImpossibleQueued();
         return recovered;
@@ -138,6 +149,7 @@ public final class OrchestratorNode {
 
     public void startDispatching(ThreadFactory threads) {
         dispatcher.start(threads);
+        wakeups.start(threads);
     }
 
     /**
@@ -147,19 +159,29 @@ public final class OrchestratorNode {
     public void stop() {
         lease.close(); // no heartbeat may rejoin the node after its stop is recorded below
         dispatcher.stop(Duration.ofSeconds(10));
+        wakeups.stop(Duration.ofSeconds(5));
         List<RunTermination.GivenUp> givenUp = termination.stopAll(TerminationReason.NODE_SHUTDOWN);
         for (RunTermination.GivenUp r : givenUp) {
             completion.abandon(r.jobId(), r.runId(), r.exitCode(), TerminationReason.NODE_SHUTDOWN.text()
                     + " (node " + context.id() + ")");
+        }
+        if (!givenUp.isEmpty()) {
+            wakeups.announceNow(WakeReason.REQUEUED); // the other nodes take them over now, not at their poll
         }
         stores.nodes().markNodesStopped(List.of(context.id()), context.clock().instant());
         LOG.log(Level.INFO, "node {0} stopped: {1} running job(s) handed back to the queue",
                 new Object[] {context.id(), givenUp.size()});
     }
 
-    /** Something changed (a job was enqueued or released): look for work now. */
+    /** A job was enqueued: look for work now, here and on the other nodes. */
     public void wake() {
+        wake(WakeReason.ENQUEUED);
+    }
+
+    /** Work may have become claimable: look for it now, here and (ORCH_NOTIFY_ENABLED) on the other nodes. */
+    public void wake(WakeReason reason) {
         dispatcher.wake();
+        wakeups.announce(reason);
     }
 
     /** Cancels queued jobs that can no longer run (a dependency failed or was cancelled). */
@@ -184,6 +206,11 @@ public final class OrchestratorNode {
     /** The wedge alarm's state now; for the health check, a metrics gauge, a JMX attribute. */
     public WedgeAlarm.State wedgeState() {
         return wedge.evaluate();
+    }
+
+    /** The wake-ups across nodes: connected, reconnects, notifications (metrics, JMX). */
+    public NodeWakeups.Status wakeupStatus() {
+        return wakeups.status();
     }
 
     public ReaperStatus reaperStatus() {

@@ -4,13 +4,16 @@ import dev.orchestrator.store.WakeChannel;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Wake-ups across nodes sharing the database (ORCH_NOTIFY_ENABLED): this node announces what made
  * work claimable ({@link WakeAnnouncer}) and listens for the others' announcements
  * ({@link WakeListener}). {@link #OFF} does neither: other nodes then find work at their poll.
  */
-public class NodeWakeups {
+public final class NodeWakeups {
+    private static final Logger LOG = Logger.getLogger(NodeWakeups.class.getName());
     /** How long the listener waits in silence before it checks its connection with a round trip. */
     static final Duration IDLE_CHECK = Duration.ofSeconds(10);
 
@@ -64,12 +67,6 @@ public class NodeWakeups {
         }
     }
 
-    /** Tells the other nodes now, on this thread (the node's stop: its executor may be going away). */
-    void announceNow(WakeReason reason) {
-        if (announcer != null) {
-            announcer.announceNow(reason);
-        }
-    }
 
     void start(ThreadFactory threads) {
         if (listener != null) {
@@ -77,9 +74,27 @@ public class NodeWakeups {
         }
     }
 
-    void stop(Duration timeout) {
-        if (listener != null) {
+    /**
+     * The node's stop: announces {@code last} (null: nothing) on this thread, since the node's
+     * executor may be going away, then stops the listener. Never throws: a failure here must not
+     * keep the node from recording its stop.
+     */
+    void stop(WakeReason last, Duration timeout) {
+        if (listener == null) {
+            return;
+        }
+        try {
+            if (last != null) {
+                announcer.announceNow(last); // the other nodes take the handed-back jobs now, not at their poll
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(Level.WARNING, "could not tell the other nodes about the jobs handed back; they find them at "
+                    + "their next poll", e);
+        }
+        try {
             listener.stop(timeout);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(Level.WARNING, "the wake-up listener did not stop cleanly", e);
         }
     }
 

@@ -159,15 +159,13 @@ public final class OrchestratorNode {
     public void stop() {
         lease.close(); // no heartbeat may rejoin the node after its stop is recorded below
         dispatcher.stop(Duration.ofSeconds(10));
-        wakeups.stop(Duration.ofSeconds(5));
         List<RunTermination.GivenUp> givenUp = termination.stopAll(TerminationReason.NODE_SHUTDOWN);
         for (RunTermination.GivenUp r : givenUp) {
             completion.abandon(r.jobId(), r.runId(), r.exitCode(), TerminationReason.NODE_SHUTDOWN.text()
                     + " (node " + context.id() + ")");
         }
-        if (!givenUp.isEmpty()) {
-            wakeups.announceNow(WakeReason.REQUEUED); // the other nodes take them over now, not at their poll
-        }
+        // after the jobs are handed back: nothing about the wake-ups may hold that up
+        wakeups.stop(givenUp.isEmpty() ? null : WakeReason.REQUEUED, Duration.ofSeconds(5));
         stores.nodes().markNodesStopped(List.of(context.id()), context.clock().instant());
         LOG.log(Level.INFO, "node {0} stopped: {1} running job(s) handed back to the queue",
                 new Object[] {context.id(), givenUp.size()});

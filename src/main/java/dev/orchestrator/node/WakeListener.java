@@ -35,7 +35,7 @@ final class WakeListener {
     private volatile boolean stopping;
     private volatile WakeChannel.Subscription current;
     private volatile String lastError;
-    private Thread thread;
+    private volatile Thread thread;
 
     /**
      * @param wake      wakes the dispatcher (in-JVM)

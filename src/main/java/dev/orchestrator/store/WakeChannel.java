@@ -15,10 +15,10 @@ import org.postgresql.PGNotification;
  * have become claimable. A notification is only a hint to look at the table, which stays the
  * source of truth; it carries a short payload (reasons and the sending node's id), never data.
  *
- * <p>Announcements go out on the queue's pool after the change committed, in a transaction of their
- * own with {@code synchronous_commit} off (docs/adr/0010): a NOTIFY inside the writing transaction
- * would take PostgreSQL's database-wide notify lock through that transaction's commit and WAL
- * flush, serialising every enqueue and finish of the cluster. Listening needs a connection of its
+ * <p>Announcements go out on the queue's pool after the change committed, as a statement of their
+ * own with {@code synchronous_commit} off (docs/adr/0010-wake-ups-across-nodes.md): a NOTIFY inside
+ * the writing transaction would hold PostgreSQL's database-wide notify lock through that
+ * transaction's commit and WAL flush, serialising every enqueue and finish of the cluster. Listening needs a connection of its
  * own ({@link #listen()}): a LISTEN on a pooled connection would follow it to the next borrower.
  */
 public final class WakeChannel {
@@ -35,7 +35,7 @@ public final class WakeChannel {
         Connection connect() throws SQLException;
     }
 
-    private final Transactions tx;
+    private final DataSource pool;
     private final Connector connector;
 
     /**
@@ -43,13 +43,23 @@ public final class WakeChannel {
      * @param connector dedicated connections for {@link #listen()}
      */
     public WakeChannel(DataSource pool, Connector connector) {
-        this.tx = new Transactions(pool);
+        this.pool = pool;
         this.connector = connector;
     }
 
-    /** Sends one notification with {@code payload}, committed on return. */
+    /**
+     * Sends one notification with {@code payload}, committed on return: one statement in autocommit,
+     * one round trip (the statement is its own transaction, so the local setting covers its commit).
+     */
     public void announce(String payload) {
-        tx.inTransaction(c -> ANNOUNCE.list(c, Sql.Params.of("channel", CHANNEL, "payload", payload), rs -> null));
+        try (Connection c = pool.getConnection()) {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            ANNOUNCE.list(c, Sql.Params.of("channel", CHANNEL, "payload", payload), rs -> null);
+        } catch (SQLException e) {
+            throw new QueueStoreException(e);
+        }
     }
 
     /** A new dedicated connection, listening on the channel. */

@@ -138,6 +138,7 @@ class WakeAcrossNodesTest {
         await().atMost(WAIT).until(() -> job(id).pid() != null);
         startIdle(b, "node-b");
 
+        a.nodeExecutor.hold(); // A's exit handler (whose freed slot would announce too) waits: only the stop announces
         a.stopNode(); // kills its run and requeues the job uncounted, then announces it
         Files.createDirectories(b.release().getParent());
         Files.createFile(b.release()); // the second run may end
@@ -153,6 +154,27 @@ class WakeAcrossNodesTest {
         await().atMost(PROMPTLY).until(() -> "done".equals(job(id).status()));
         await().atMost(WAIT).until(() -> a.node().wakeupStatus().own() > 0);
         assertThat(a.node().wakeupStatus().own()).isEqualTo(a.node().wakeupStatus().notifications());
+    }
+
+    @Test
+    void a_burst_of_wake_ups_goes_out_as_one_notification_naming_its_reasons_and_sender() {
+        a.start("node-a");
+        startIdle(b, "node-b");
+        a.nodeExecutor.hold(); // the first send waits; everything after it joins the pending one
+        for (int i = 0; i < 50; i++) {
+            a.node().wake();
+        }
+        a.node().wake(WakeReason.SLOT_FREED);
+        assertThat(a.nodeExecutor.heldCount()).isEqualTo(1);
+        a.nodeExecutor.release();
+
+        await().atMost(WAIT).until(() -> b.node().wakeupStatus().notifications() == 1);
+        assertThat(a.node().wakeupStatus().sent()).isEqualTo(1);
+        assertThat(WakeAnnouncer.payload("enqueued,slot_freed", "node-a")).isEqualTo("enqueued,slot_freed node-a");
+        assertThat(WakeAnnouncer.sentBy("enqueued,slot_freed node-a", "node-a")).isTrue();
+        assertThat(WakeAnnouncer.sentBy("enqueued node-a", "node-b")).isFalse();
+        assertThat(WakeAnnouncer.sentBy("enqueued node-a:1", "node-a")).isFalse();
+        assertThat(WakeAnnouncer.sentBy("manual", "node-a")).as("an operator's NOTIFY").isFalse();
     }
 
     @Test

@@ -206,7 +206,7 @@ public final class OrchestratorNode {
         return wedge.evaluate();
     }
 
-    /** The wake-ups across nodes: connected, reconnects, notifications (metrics, JMX). */
+    /** The wake-ups across nodes: connected, reconnects, notifications (for the metrics). */
     public NodeWakeups.Status wakeupStatus() {
         return wakeups.status();
     }

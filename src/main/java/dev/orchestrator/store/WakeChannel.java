@@ -18,8 +18,9 @@ import org.postgresql.PGNotification;
  * <p>Announcements go out on the queue's pool after the change committed, as a statement of their
  * own with {@code synchronous_commit} off (docs/adr/0010-wake-ups-across-nodes.md): a NOTIFY inside
  * the writing transaction would hold PostgreSQL's database-wide notify lock through that
- * transaction's commit and WAL flush, serialising every enqueue and finish of the cluster. Listening needs a connection of its
- * own ({@link #listen()}): a LISTEN on a pooled connection would follow it to the next borrower.
+ * transaction's commit and WAL flush, serialising every enqueue and finish of the cluster.
+ * Listening needs a connection of its own ({@link #listen()}): a LISTEN on a pooled connection
+ * would follow it to the next borrower.
  */
 public final class WakeChannel {
     public static final String CHANNEL = "orchestrator_wake";

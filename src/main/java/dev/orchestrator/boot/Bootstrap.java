@@ -114,6 +114,8 @@ public class Bootstrap {
                     + UUID.randomUUID().toString().substring(0, 8), HostInfo.hostName());
             node = NodeFactory.node(config, agents, QueueStores.on(queueDataSource), identity, clock, commands,
                     System.getenv(), executor, new java.util.Random()::nextDouble);
+            NodeFactory.wakeAcrossNodes(node, config, queueDataSource,
+                    NodeFactory.listenerConnections(db.url(), db.user(), db.password()));
             node.prepare();
             queue = new QueueService(jobs, agents, node, config.defaultMaxAttempts());
             control = new JobControl(node, jobs);

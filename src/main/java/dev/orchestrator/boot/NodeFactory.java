@@ -11,11 +11,16 @@ import dev.orchestrator.run.NodeContext;
 import dev.orchestrator.run.QueueEvents;
 import dev.orchestrator.run.RetryRules;
 import dev.orchestrator.store.QueueStores;
+import dev.orchestrator.store.WakeChannel;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Executor;
 import java.util.function.DoubleSupplier;
+import javax.sql.DataSource;
 
 /**
  * Builds a node from the validated configuration: the one place that turns settings into the plain
@@ -56,5 +61,41 @@ public final class NodeFactory {
                                         Map<String, String> serverEnv, Executor executor, DoubleSupplier jitter) {
         NodeContext context = new NodeContext(identity, clock, new QueueEvents(), config.killGrace(), executor);
         return new OrchestratorNode(context, settings(config, agents, jitter), commands, agents, stores, serverEnv);
+    }
+
+    /**
+     * Wake-ups across nodes when ORCH_NOTIFY_ENABLED (the default): announcements on {@code pool},
+     * the listener on its own connections from {@code listenerConnections}. Before {@code prepare}.
+     */
+    public static void wakeAcrossNodes(OrchestratorNode node, OrchestratorConfig config, DataSource pool,
+                                       WakeChannel.Connector listenerConnections) {
+        if (config.notifyEnabled()) {
+            node.wakeAcrossNodes(new WakeChannel(pool, listenerConnections));
+        }
+    }
+
+    /**
+     * Dedicated connections for the wake-up listener, outside every pool (a LISTEN would follow a
+     * pooled connection to its next borrower). The driver is instantiated directly, as the queue's
+     * pool does, not looked up in {@code DriverManager} (which may not see the WAR's driver).
+     */
+    public static WakeChannel.Connector listenerConnections(String url, String user, String password) {
+        return () -> {
+            Properties p = new Properties();
+            if (user != null) {
+                p.setProperty("user", user);
+            }
+            if (password != null) {
+                p.setProperty("password", password);
+            }
+            p.setProperty("ApplicationName", "orchestrator-wake-listener");
+            p.setProperty("connectTimeout", "10");
+            p.setProperty("tcpKeepAlive", "true");
+            Connection c = new org.postgresql.Driver().connect(url, p);
+            if (c == null) {
+                throw new SQLException("not a PostgreSQL JDBC URL: " + url);
+            }
+            return c;
+        };
     }
 }

@@ -158,6 +158,18 @@ public class OrchestratorMetrics {
                             : seconds(Duration.between(l.lastHeartbeatAt(), clock.instant()));
                 });
 
+        gauge("orchestrator.notify.connected", "1 while this node's wake-up listener holds its LISTEN connection, "
+                + "0 while it reconnects or ORCH_NOTIFY_ENABLED=false (other nodes' work then waits for the poll)",
+                () -> node.wakeupStatus().connected() ? 1L : 0L);
+        gauge("orchestrator.notify.reconnects", "Times this node's wake-up listener re-established its connection "
+                + "after losing it, since the node started", () -> node.wakeupStatus().reconnects());
+        gauge("orchestrator.notify.received", "Wake-up notifications this node received (its own included) since it "
+                + "started", () -> node.wakeupStatus().notifications());
+        gauge("orchestrator.notify.sent", "Wake-up notifications this node sent since it started",
+                () -> node.wakeupStatus().sent());
+        gauge("orchestrator.notify.send.failures", "Wake-up notifications this node could not send since it "
+                + "started (other nodes then find the work at their poll)", () -> node.wakeupStatus().sendFailures());
+
         for (Map.Entry<QueueEvent, String[]> e : REAPER_ACTIONS.entrySet()) {
             reaperActions(e.getKey());
         }

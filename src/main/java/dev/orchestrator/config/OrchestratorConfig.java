@@ -35,7 +35,8 @@ public record OrchestratorConfig(
         int auditRetentionDays,
         int maxRequestBytes,
         Duration wedgeAlarm,
-        boolean wedgeAlarmReadiness) {
+        boolean wedgeAlarmReadiness,
+        boolean notifyEnabled) {
 
     public static final int DEFAULT_MAX_CONCURRENCY = 1;
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -93,7 +94,8 @@ public record OrchestratorConfig(
                 s.integer("ORCH_AUDIT_RETENTION_DAYS", 90, 0, 36_500),
                 s.integer("ORCH_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, Integer.MAX_VALUE),
                 s.seconds("ORCH_WEDGE_ALARM_SECONDS", 300, 1, 7 * 86_400),
-                s.flag("ORCH_WEDGE_ALARM_READINESS", false));
+                s.flag("ORCH_WEDGE_ALARM_READINESS", false),
+                s.flag("ORCH_NOTIFY_ENABLED", true));
     }
 
     /** Comma-separated patterns; "none" switches output patterns off. */

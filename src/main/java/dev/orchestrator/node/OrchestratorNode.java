@@ -25,6 +25,7 @@ import dev.orchestrator.run.RunTermination;
 import dev.orchestrator.run.TerminationReason;
 import dev.orchestrator.runfiles.RunFilesLayout;
 import dev.orchestrator.store.QueueStores;
+import dev.orchestrator.store.WakeChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +64,7 @@ public final class OrchestratorNode {
     private final RetentionPruner retention;
     private final WedgeAlarm wedge;
     private final AgentCatalog agents;
+    private volatile NodeWakeups wakeups = NodeWakeups.OFF;
 
     public OrchestratorNode(NodeContext context, NodeSettings settings, NodeSettings.Commands commands,
                             AgentCatalog agents, QueueStores stores, Map<String, String> serverEnv) {
@@ -103,8 +105,16 @@ public final class OrchestratorNode {
                 System::nanoTime);
         this.wedge = new WedgeAlarm(context, stores.claims(), processes, policy, settings.wedgeAlarm(),
                 settings.lease(), switches.spawnGrace());
-        completion.onSlotFreed(dispatcher::wake);
-        reaper.onSlotFreed(dispatcher::wake);
+        completion.onSlotFreed(() -> wake(WakeReason.SLOT_FREED));
+        reaper.onSlotFreed(() -> wake(WakeReason.SLOT_FREED));
+    }
+
+    /**
+     * Wakes the other nodes on the database through {@code channel} when work may have become
+     * claimable here, and this node on theirs (see {@link NodeWakeups}); call before {@link #prepare}.
+     */
+    public void wakeAcrossNodes(WakeChannel channel) {
+        wakeups = new NodeWakeups(channel, context.id(), dispatcher::wake, context.executor());
     }
 
     /**
@@ -128,6 +138,7 @@ public final class OrchestratorNode {
             recovered = recovery.recover(stopped, stores.finishes().runningJobsOfStoppedNodes(node.id()),
                     "recovered at start-up: the server that ran this job stopped without finishing it").recovered();
             context.events().record(QueueEvent.RECOVERED_AT_STARTUP, recovered.size());
+            wakeups.announce(WakeReason.REQUEUED);
         }
         sanitizeImpossibleQueued();
         return recovered;
@@ -140,6 +151,7 @@ public final class OrchestratorNode {
 
     public void startDispatching(ThreadFactory threads) {
         dispatcher.start(threads);
+        wakeups.start(threads);
     }
 
     /**
@@ -154,14 +166,22 @@ public final class OrchestratorNode {
             completion.abandon(r.jobId(), r.runId(), r.exitCode(), TerminationReason.NODE_SHUTDOWN.text()
                     + " (node " + context.id() + ")");
         }
+        // after the jobs are handed back: nothing about the wake-ups may hold that up
+        wakeups.stop(givenUp.isEmpty() ? null : WakeReason.REQUEUED, Duration.ofSeconds(5));
         stores.nodes().markNodesStopped(List.of(context.id()), context.clock().instant());
         LOG.log(Level.INFO, "node {0} stopped: {1} running job(s) handed back to the queue",
                 new Object[] {context.id(), givenUp.size()});
     }
 
-    /** Something changed (a job was enqueued or released): look for work now. */
+    /** A job was enqueued: look for work now, here and on the other nodes. */
     public void wake() {
+        wake(WakeReason.ENQUEUED);
+    }
+
+    /** Work may have become claimable: look for it now, here and (ORCH_NOTIFY_ENABLED) on the other nodes. */
+    public void wake(WakeReason reason) {
         dispatcher.wake();
+        wakeups.announce(reason);
     }
 
     /** Cancels queued jobs that can no longer run (a dependency failed or was cancelled). */
@@ -186,6 +206,11 @@ public final class OrchestratorNode {
     /** The wedge alarm's state now; for the health check, a metrics gauge, a JMX attribute. */
     public WedgeAlarm.State wedgeState() {
         return wedge.evaluate();
+    }
+
+    /** The wake-ups across nodes: connected, reconnects, notifications (for the metrics). */
+    public NodeWakeups.Status wakeupStatus() {
+        return wakeups.status();
     }
 
     public ReaperStatus reaperStatus() {

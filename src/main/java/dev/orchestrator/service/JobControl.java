@@ -6,6 +6,7 @@ import dev.orchestrator.domain.audit.AuditEvent;
 import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.node.OrchestratorNode;
+import dev.orchestrator.node.WakeReason;
 import dev.orchestrator.run.NodeContext;
 import dev.orchestrator.run.TerminationReason;
 import dev.orchestrator.store.ControlStore;
@@ -115,7 +116,7 @@ public final class JobControl {
         if (changed.isEmpty() || changed.get().result() != Result.DONE) {
             return audited(caller, AuditEvent.RETRY, jobId, changed.orElse(new Answer(Result.NOT_FOUND, null)));
         }
-        node.wake();
+        node.wake(WakeReason.RETRIED);
         return changed.get();
     }
 
@@ -158,7 +159,7 @@ public final class JobControl {
     public void resume(Optional<RepoName> repo, Caller caller) {
         String scope = authorizedScope(repo, caller, AuditEvent.RESUME);
         control.resume(scope, event(caller, AuditEvent.RESUME, scope, AuditEvent.Result.DONE, null));
-        node.wake();
+        node.wake(WakeReason.RESUMED);
     }
 
     private String authorizedScope(Optional<RepoName> repo, Caller caller, String action) {

@@ -166,6 +166,13 @@ class DatabaseRestartIT {
         assertThat(count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'orchestrator-jpa'"))
                 .as("the container pool's connections are on the restarted server, with the driver settings of "
                         + "its @DataSourceDefinition").isPositive();
+        // the wake-up listener lost its connection at each restart, reconnected and LISTENs on the new server
+        await("the wake-up listener reconnected").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> metric("orchestrator_notify_connected") == 1.0);
+        assertThat(metric("orchestrator_notify_reconnects")).as("one reconnect per restart at least")
+                .isGreaterThanOrEqualTo(2.0);
+        assertThat(count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'orchestrator-wake-listener'"))
+                .as("one dedicated listener connection, not one per reconnect").isEqualTo(1);
         long retried = count("SELECT count(*) FROM agent_runs WHERE outcome <> 'done'");
         System.out.println("DatabaseRestartIT: " + jobs.size() + " jobs, " + retried + " run(s) retried after the outage");
 
@@ -283,6 +290,16 @@ class DatabaseRestartIT {
         return health.getJsonArray("checks").getValuesAs(JsonObject.class).stream()
                 .filter(c -> c.getString("name").equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("no check " + name + " in " + health));
+    }
+
+    /** One series of {@code /metrics} (no labels of its own besides {@code mp_scope}). */
+    private double metric(String name) throws IOException, InterruptedException {
+        for (String line : send(get("/metrics?scope=application")).body().split("\n")) {
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no series " + name + " at /metrics");
     }
 
     private static JsonObject body(HttpResponse<String> r) {

@@ -293,6 +293,11 @@ class SecurityIT {
         assertThat(delta(before, after, "orchestrator_http_errors_total", "status=\"404\"")).isEqualTo(1.0);
         assertThat(value(after, "orchestrator_reaper_ticks", "")).isGreaterThan(0.0);
         assertThat(value(after, "orchestrator_node_fenced", "")).isEqualTo(0.0);
+        // wake-ups across nodes run in the container: the listener holds its connection and hears this node's own
+        assertThat(value(after, "orchestrator_notify_connected", "")).isEqualTo(1.0);
+        assertThat(value(after, "orchestrator_notify_sent", "")).isGreaterThan(0.0);
+        assertThat(value(after, "orchestrator_notify_received", "")).isGreaterThan(0.0);
+        assertThat(value(after, "orchestrator_notify_send_failures", "")).isEqualTo(0.0);
         assertThat(after).containsKey(after.keySet().stream()
                 .filter(k -> k.startsWith("orchestrator_reaper_actions_total{") && k.contains("step=\"liveness\"")
                         && k.contains("reason=\"dead_process\"")).findFirst().orElse("orchestrator_reaper_actions_total"));

@@ -10,6 +10,7 @@ import dev.orchestrator.domain.node.NodeIdentity;
 import dev.orchestrator.config.OrchestratorConfig;
 import dev.orchestrator.config.Settings;
 import dev.orchestrator.store.QueueStores;
+import dev.orchestrator.store.WakeChannel;
 import dev.orchestrator.process.HostInfo;
 import dev.orchestrator.process.OsCommands;
 import java.nio.file.Path;
@@ -45,6 +46,7 @@ public final class NodeHarness implements AutoCloseable {
         private String killCommand = OsCommands.require("kill");
         private Clock clock = Clock.systemUTC();
         private DoubleSupplier jitter = () -> 1.0;
+        private java.util.function.UnaryOperator<WakeChannel.Connector> listenerConnections = c -> c;
 
         private Builder(Path dataDir, QueueFixture fixture) {
             this.dataDir = dataDir;
@@ -52,6 +54,9 @@ public final class NodeHarness implements AutoCloseable {
             settings.put("ORCH_DATA_DIR", dataDir.toString());
             settings.put("ORCH_AGENTS_FILE", dataDir.resolve("unused-agents.json").toString());
             settings.put("ORCH_KILL_GRACE_SECONDS", "5");
+            // wake-ups across nodes only where a test asks for them: the other tests' nodes share
+            // one database and should see each other only where they say so
+            settings.put("ORCH_NOTIFY_ENABLED", "false");
         }
 
         /** One ORCH_* setting, as the environment would give it. */
@@ -84,6 +89,12 @@ public final class NodeHarness implements AutoCloseable {
         /** The back-off's jitter (default 1.0: every delay is its ceiling, so tests can name it exactly). */
         public Builder jitter(DoubleSupplier value) {
             jitter = value;
+            return this;
+        }
+
+        /** Wraps the wake-up listener's connections (ORCH_NOTIFY_ENABLED); a test may refuse some. */
+        public Builder listenerConnections(java.util.function.UnaryOperator<WakeChannel.Connector> wrap) {
+            listenerConnections = wrap;
             return this;
         }
 
@@ -157,6 +168,8 @@ public final class NodeHarness implements AutoCloseable {
                 identity(nodeId), config.clock, new NodeSettings.Commands(OsCommands.require("setsid"),
                         config.killCommand),
                 Map.of("PATH", "/usr/bin:/bin", "ORCH_DB_PASSWORD", "secret"), nodeExecutor, config.jitter);
+        NodeFactory.wakeAcrossNodes(node, config(), f.ds, config.listenerConnections.apply(
+                NodeFactory.listenerConnections(f.db.jdbcUrl(), f.db.user(), f.db.password())));
         control = new JobControl(node, QueueFixture.jobs());
         node.prepare();
         return node;

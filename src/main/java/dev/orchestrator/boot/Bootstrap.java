@@ -17,6 +17,7 @@ import dev.orchestrator.config.DatabaseSettings;
 import dev.orchestrator.config.OrchestratorConfig;
 import dev.orchestrator.config.Settings;
 import dev.orchestrator.config.WorkingDirectory;
+import dev.orchestrator.store.EnqueueStore;
 import dev.orchestrator.store.QueueStores;
 import dev.orchestrator.store.SchemaMigrator;
 import dev.orchestrator.process.HostInfo;
@@ -115,7 +116,7 @@ public class Bootstrap {
             node = NodeFactory.node(config, agents, QueueStores.on(queueDataSource), identity, clock, commands,
                     System.getenv(), executor, new java.util.Random()::nextDouble);
             node.prepare();
-            queue = new QueueService(jobs, agents, node, config.defaultMaxAttempts());
+            queue = new QueueService(jobs, new EnqueueStore(queueDataSource), agents, node, config.defaultMaxAttempts());
             control = new JobControl(node, jobs);
             audit = new AuditTrail(node.stores().audit(), clock);
             node.startDispatching(threadFactory);

@@ -158,6 +158,10 @@ final class Sql {
     record TextArray(Collection<String> values) {
     }
 
+    /** An array parameter of PostgreSQL element type {@code type} ({@code "int8"}, {@code "int4"}, {@code "text"}). */
+    record TypedArray(String type, Collection<?> values) {
+    }
+
     @FunctionalInterface
     interface RowMapper<T> {
         T map(ResultSet rs) throws SQLException;
@@ -188,6 +192,8 @@ final class Sql {
         } else if (value instanceof TextArray a) {
             Array array = c.createArrayOf("text", a.values().toArray());
             ps.setArray(index, array);
+        } else if (value instanceof TypedArray a) {
+            ps.setArray(index, c.createArrayOf(a.type(), a.values().toArray()));
         } else {
             ps.setObject(index, value);
         }

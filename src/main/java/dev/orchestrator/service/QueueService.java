@@ -117,11 +117,13 @@ public class QueueService {
             checkReplay(earlier, spec.requestHash(), idempotencyKey, caller);
             return new Enqueued(jobs.find(earlier.id()).orElseThrow(() -> e), true, null);
         }
+        Job stored = job.stored(id);
         if (!spec.dependsOn().isEmpty()) {
             node.cancelDoomed(); // a dependency that already failed dooms the new job at once
+            stored = jobs.find(id).orElse(stored); // and the answer shows it cancelled
         }
         node.wake();
-        return new Enqueued(job.stored(id), false, spec.dependsOn());
+        return new Enqueued(stored, false, spec.dependsOn());
     }
 
     /**
@@ -230,14 +232,20 @@ public class QueueService {
         } catch (IdempotencyKeyTakenException e) {
             return replayBatch(idempotencyKey, batch, hash, caller, e);
         }
-        if (specs.stream().anyMatch(s -> !s.dependsOn().isEmpty())) {
-            node.cancelDoomed(); // a dependency that already failed dooms its dependants at once
-        }
-        node.wake();
         List<Job> stored = new ArrayList<>(ids.size());
-        List<List<Long>> edges = new ArrayList<>(ids.size());
         for (int i = 0; i < ids.size(); i++) {
             stored.add(fresh.get(i).stored(ids.get(i)));
+        }
+        if (specs.stream().anyMatch(s -> !s.dependsOn().isEmpty())) {
+            node.cancelDoomed(); // a dependency that already failed dooms its dependants at once
+            List<Job> current = jobs.findAll(ids); // and the answer shows them cancelled
+            if (current.size() == ids.size()) {
+                stored = current;
+            }
+        }
+        node.wake();
+        List<List<Long>> edges = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
             Set<Long> deps = new TreeSet<>(specs.get(i).dependsOn());
             batch.dependsOnIndex().get(i).forEach(d -> deps.add(ids.get(d)));
             edges.add(List.copyOf(deps));

@@ -136,6 +136,18 @@ class BatchEnqueueTest {
     }
 
     @Test
+    void items_of_a_failed_dependency_are_answered_cancelled_with_their_dependants_in_the_batch() {
+        long failed = h.f.job().status("failed").finishedAt(h.now()).insert();
+
+        QueueService.EnqueuedBatch b = queue.enqueueBatch(batch(item("free"),
+                new EnqueueCommand("ok", "doomed", null, null, null, List.of(failed), null),
+                new EnqueueCommand("ok", "after", null, null, null, null, List.of(1))), null, OPS);
+
+        assertThat(b.jobs()).extracting(j -> j.status().db()).containsExactly("queued", "cancelled", "cancelled");
+        assertThat(b.jobs().get(1).error()).isEqualTo("dependency " + failed + " ended failed");
+    }
+
+    @Test
     void one_key_covers_the_whole_batch() {
         EnqueueBatchCommand cmd = batch(item("a"), new EnqueueCommand("ok", "b", null, null, null, null, List.of(0)));
         QueueService.EnqueuedBatch first = queue.enqueueBatch(cmd, "release-7", OPS);

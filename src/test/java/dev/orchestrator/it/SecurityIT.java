@@ -231,7 +231,8 @@ class SecurityIT {
                 .map(e -> e.getString("action") + " " + (e.isNull("actor") ? "-" : e.getString("actor")) + " "
                         + e.getString("result"))
                 .toList();
-        assertThat(batches).containsExactly("enqueue it-read forbidden", "enqueue - unauthenticated");
+        assertThat(batches.subList(0, 2)).as("the newest two: the endpoint table's refusals are older")
+                .containsExactly("enqueue it-read forbidden", "enqueue - unauthenticated");
         JsonObject one = json(trail).getJsonArray("events").getJsonObject(0);
         assertThat(one.getString("client_address")).isNotBlank();
         assertThat(one.getString("at")).isNotBlank();

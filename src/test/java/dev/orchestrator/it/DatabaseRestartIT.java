@@ -131,7 +131,7 @@ class DatabaseRestartIT {
         pg = startDatabase();
         awaitReadsAnswer200("after a 20 s outage");
 
-        // 3. new work after both: enqueued through JPA, claimed and finished through the queue pool
+        // 3. new work after both: enqueued, claimed and finished through the queue pool (EnqueueStore, ADR 0011)
         enqueue(3);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .until(() -> count("SELECT count(*) FROM jobs WHERE status = 'done'") == jobs.size());

@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
  */
 public class EnqueueLoad {
     static final Pattern ID = Pattern.compile("\"id\":(\\d+)");
+    static final Pattern RUNS = Pattern.compile("\"runs\":\\[[^\\]]*\\]");
 
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
@@ -157,6 +158,8 @@ public class EnqueueLoad {
             };
             step++;
         }
+        // keys of this run only: a key of an earlier run would be answered with that run's jobs
+        String run = "load-" + Long.toHexString(System.currentTimeMillis());
         Map<String, Set<List<Long>>> answersByKey = new ConcurrentHashMap<>();
         Set<Long> ids = ConcurrentHashMap.newKeySet();
         AtomicLong requests = new AtomicLong();
@@ -177,7 +180,7 @@ public class EnqueueLoad {
                     together.get(s).await(5, TimeUnit.MINUTES); // every client starts a step together
                     int kind = plan.get(s)[0];
                     int st = plan.get(s)[1];
-                    String key = "load-" + st + "-" + client / group; // shared by `group` clients
+                    String key = run + "-" + st + "-" + client / group; // shared by `group` clients
                     HttpRequest r = switch (kind) {
                         case 0 -> post(base + "/api/jobs", token, job(st * 1000L + client), null);
                         case 1 -> post(base + "/api/jobs", token, job(st), key);
@@ -193,7 +196,8 @@ public class EnqueueLoad {
                         continue;
                     }
                     List<Long> got = new ArrayList<>();
-                    Matcher m = ID.matcher(answer.body());
+                    // the jobs' ids only: a replayed job's runs carry ids of their own
+                    Matcher m = ID.matcher(RUNS.matcher(answer.body()).replaceAll("\"runs\":null"));
                     while (m.find()) {
                         got.add(Long.parseLong(m.group(1)));
                     }

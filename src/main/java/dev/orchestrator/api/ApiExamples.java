@@ -86,6 +86,35 @@ final class ApiExamples {
             {"type": "about:blank", "title": "Conflict", "status": 409,
              "detail": "Idempotency-Key '6f1c2d3e-build-demo-1' was used for job 41 with a different request",
              "field": null}""";
+    static final String BATCH = """
+            {"jobs": [
+              {"agent": "build", "repo": "demo", "payload": {"target": "lib"}},
+              {"agent": "build", "repo": "demo", "payload": {"target": "app"}, "depends_on_index": [0]},
+              {"agent": "test", "repo": "demo", "depends_on_index": [1], "depends_on": [40]}
+            ]}""";
+    static final String BATCH_ANSWER = """
+            {"jobs": [
+              {"id": 42, "agent": "build", "repo": "demo", "status": "queued", "priority": 0, "attempts": 0,
+               "max_attempts": 3, "transient_attempts": 0, "available_at": "2026-11-28T08:00:00.123456Z",
+               "run_id": null, "pid": null, "started_at": null, "finished_at": null, "error": null,
+               "created_at": "2026-11-28T08:00:00.123456Z", "updated_at": "2026-11-28T08:00:00.123456Z",
+               "payload": {"target": "lib"}, "cancel_requested": false, "submitted_by": "ci",
+               "depends_on": [], "runs": [], "waiting_for": null},
+              {"id": 43, "agent": "build", "repo": "demo", "status": "queued", "depends_on": [42], "...": "..."},
+              {"id": 44, "agent": "test", "repo": "demo", "status": "queued", "depends_on": [40, 43], "...": "..."}
+            ]}""";
+    static final String P400_BATCH = """
+            {"type": "about:blank", "title": "Bad Request", "status": 400,
+             "detail": "2 jobs of the batch are invalid; nothing was enqueued. First: jobs[1].agent: unknown agent 'biuld'; configured agents: [build, test]",
+             "field": "jobs[1].agent",
+             "errors": [
+               {"index": 1, "field": "jobs[1].agent", "detail": "unknown agent 'biuld'; configured agents: [build, test]"},
+               {"index": 3, "field": "jobs[3].depends_on_index", "detail": "depends_on_index may only name earlier jobs of the batch (0..2), not 5"}
+             ]}""";
+    static final String P403_BATCH = """
+            {"type": "about:blank", "title": "Forbidden", "status": 403,
+             "detail": "token 'team-a' may not enqueue for repo 'other' (jobs[2]; it is limited to repos [team-a-*]); nothing was enqueued",
+             "field": null}""";
     static final String P409_RETRY = """
             {"type": "about:blank", "title": "Conflict", "status": 409,
              "detail": "cannot retry job 42: it is queued", "field": null}""";

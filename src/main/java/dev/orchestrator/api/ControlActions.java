@@ -28,6 +28,9 @@ final class ControlActions {
         if (path.equals("/api/jobs") || path.equals("/api/jobs/")) {
             return Optional.of(new Attempt(AuditEvent.ENQUEUE, "/api/jobs"));
         }
+        if (path.equals("/api/jobs/batch") || path.equals("/api/jobs/batch/")) {
+            return Optional.of(new Attempt(AuditEvent.ENQUEUE, "/api/jobs/batch"));
+        }
         Matcher m = JOB_ACTION.matcher(path);
         if (m.matches()) {
             return Optional.of(new Attempt(m.group(2), "job:" + m.group(1)));

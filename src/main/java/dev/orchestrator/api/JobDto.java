@@ -3,9 +3,10 @@ package dev.orchestrator.api;
 import dev.orchestrator.domain.job.Hold;
 import dev.orchestrator.domain.job.Job;
 import dev.orchestrator.domain.run.AgentRun;
-import jakarta.json.Json;
 import jakarta.json.JsonReader;
+import jakarta.json.JsonReaderFactory;
 import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -87,8 +88,11 @@ public record JobDto(long id, String agent, String repo, String status, int prio
         return t == null ? null : t.toInstant();
     }
 
+    /** Looked up once ({@code Json.createReader} asks the {@code ServiceLoader} on every call). */
+    private static final JsonReaderFactory READERS = JsonProvider.provider().createReaderFactory(Map.of());
+
     private static JsonValue json(String text) {
-        try (JsonReader r = Json.createReader(new StringReader(text))) {
+        try (JsonReader r = READERS.createReader(new StringReader(text))) {
             return r.readValue();
         }
     }

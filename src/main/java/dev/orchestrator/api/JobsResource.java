@@ -105,13 +105,88 @@ public class JobsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Response enqueue(@HeaderParam("Idempotency-Key") String idempotencyKey, byte[] body) {
         QueueService.Enqueued e = queue.enqueue(EnqueueRequestParser.parse(body), idempotencyKey, callers.current());
-        JobDto dto = details(e.job().id());
         if (e.replayed()) {
-            return Response.ok(dto).header("Idempotent-Replayed", "true").build();
+            return Response.ok(details(e.job().id())).header("Idempotent-Replayed", "true").build();
         }
+        // the job as written: no read back (it has no runs yet, its dependencies are the ones given)
+        QueueService.JobDetails d = queue.enqueued(e.job(), e.dependsOn());
         return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(e.job().id())).build())
-                .entity(dto)
+                .entity(JobDto.of(d.job(), d.dependsOn(), d.runs(), d.waitingFor()))
                 .build();
+    }
+
+    /** Up to 1,000 jobs in one transaction: all or nothing; an {@code Idempotency-Key} covers the batch. */
+    @Operation(operationId = "enqueueJobs", summary = "Enqueue a batch of jobs",
+            description = "Creates up to 1,000 queued jobs in one transaction (role submit): all or nothing. Each "
+                    + "job is as for POST /api/jobs, and may also depend on earlier jobs of the same batch by their "
+                    + "index (depends_on_index: [0]) besides existing jobs (depends_on). If any job is invalid, "
+                    + "nothing is written and the 400 lists every bad job's error, each naming its index and field "
+                    + "(jobs[3].repo). A repo-scoped token must be allowed every job's repo (403 names the first "
+                    + "job that is not). With an Idempotency-Key, the same key and batch answer the same jobs "
+                    + "again (200, Idempotent-Replayed: true), another batch or a single enqueue with that key 409. "
+                    + "The whole body counts against ORCH_MAX_REQUEST_BYTES.")
+    @RequestBody(required = true, description = "{\"jobs\": [job, ...]}, 1..1000 jobs, each: agent and repo "
+            + "required; payload, priority (-1000..1000), max_attempts (1..100), depends_on (existing job ids), "
+            + "depends_on_index (indexes of earlier jobs of the batch; with depends_on at most 100) optional. "
+            + "Unknown fields are refused.",
+            content = @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT),
+                    examples = @ExampleObject(name = "batch", value = ApiExamples.BATCH)))
+    @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, required = false,
+            description = "1..200 printable ASCII characters without spaces; covers the whole batch",
+            example = "6f1c2d3e-release-7")
+    @APIResponse(responseCode = "201", description = "The new jobs, in the order of the request, with their "
+            + "depends_on (ids, the batch's included)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BatchDto.class),
+                    examples = @ExampleObject(name = "201", value = ApiExamples.BATCH_ANSWER)))
+    @APIResponse(responseCode = "200", description = "An idempotent replay: the batch's jobs as they are now, as in "
+            + "a list (depends_on and runs null); Idempotent-Replayed: true",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BatchDto.class),
+                    examples = @ExampleObject(name = "200", value = ApiExamples.BATCH_ANSWER)))
+    @APIResponse(responseCode = "400", description = "Malformed JSON, not {\"jobs\": [...]}, no or more than 1000 "
+            + "jobs (field jobs), or bad jobs: errors lists each bad job's first error with its index and field "
+            + "(jobs[3].priority); a bad Idempotency-Key. Nothing was written",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = BatchProblem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P400_BATCH)))
+    @APIResponse(responseCode = "401", description = "No valid bearer token (no Authorization header, not Bearer "
+            + "TOKEN, or an unknown token); WWW-Authenticate: Bearer realm=orchestrator",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P401)))
+    @APIResponse(responseCode = "403", description = "The token lacks the role submit, or its repos do not include "
+            + "a job's repo (the detail names the index); nothing was written",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P403_BATCH)))
+    @APIResponse(responseCode = "409", description = "The Idempotency-Key was used with a different request (or by "
+            + "another client: then no job is named)",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P409_KEY)))
+    @APIResponse(responseCode = "413", description = "The request body is larger than ORCH_MAX_REQUEST_BYTES "
+            + "(default 2 MiB); refused before it is read",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P413)))
+    @APIResponse(responseCode = "415", description = "A body without Content-Type: application/json, or with a "
+            + "charset other than UTF-8",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P415)))
+    @APIResponse(responseCode = "503", description = "The database cannot be reached; Retry-After: 5. Nothing was "
+            + "written: retry the request",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P503)))
+    @POST
+    @RolesAllowed(Role.SUBMIT_NAME)
+    @Path("batch")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response enqueueBatch(@HeaderParam("Idempotency-Key") String idempotencyKey, byte[] body) {
+        QueueService.EnqueuedBatch b = queue.enqueueBatch(EnqueueRequestParser.parseBatch(body), idempotencyKey,
+                callers.current());
+        if (b.replayed()) {
+            return Response.ok(new BatchDto(b.jobs().stream().map(JobDto::of).toList()))
+                    .header("Idempotent-Replayed", "true").build();
+        }
+        List<JobDto> jobs = new java.util.ArrayList<>(b.jobs().size());
+        for (int i = 0; i < b.jobs().size(); i++) {
+            jobs.add(JobDto.of(b.jobs().get(i), b.dependsOn().get(i), List.of()));
+        }
+        return Response.status(Response.Status.CREATED).entity(new BatchDto(jobs)).build();
     }
 
     /** Newest first; {@code cursor} is the {@code next_cursor} of the previous page. */
@@ -281,7 +356,7 @@ public class JobsResource {
 
     private JobDto details(long jobId) {
         QueueService.JobDetails d = queue.job(jobId, callers.current()).orElseThrow(() -> notFound(jobId));
-        return JobDto.of(d.job(), queue.dependenciesOf(jobId), d.runs(), d.waitingFor());
+        return JobDto.of(d.job(), d.dependsOn(), d.runs(), d.waitingFor());
     }
 
     static ProblemException notFound(long jobId) {
@@ -292,5 +367,9 @@ public class JobsResource {
 
     /** One page of jobs. */
     public record PageDto(List<JobDto> jobs, Long nextCursor) {
+    }
+
+    /** The jobs of a batch, in the order of the request. */
+    public record BatchDto(List<JobDto> jobs) {
     }
 }

@@ -9,6 +9,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
+import java.util.List;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -39,6 +40,19 @@ public final class ProblemMappers {
         @Override
         public Response toResponse(InvalidRequestException e) {
             return response(Problem.of(400, "Bad Request", e.getMessage(), e.field()));
+        }
+    }
+
+    /** A batch with bad items: 400 listing every bad item's error ({@code errors}), each naming index and field. */
+    @Provider
+    public static class InvalidBatchMapper implements ExceptionMapper<dev.orchestrator.service.InvalidBatchException> {
+        @Override
+        public Response toResponse(dev.orchestrator.service.InvalidBatchException e) {
+            List<BatchProblem.ItemError> errors = e.errors().stream()
+                    .map(i -> new BatchProblem.ItemError(i.index(), i.field(), i.detail())).toList();
+            return Response.status(400).type(Problem.MEDIA_TYPE)
+                    .entity(new BatchProblem("about:blank", "Bad Request", 400, e.getMessage(), e.field(), errors))
+                    .build();
         }
     }
 

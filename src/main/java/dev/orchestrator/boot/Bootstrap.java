@@ -17,6 +17,7 @@ import dev.orchestrator.config.DatabaseSettings;
 import dev.orchestrator.config.OrchestratorConfig;
 import dev.orchestrator.config.Settings;
 import dev.orchestrator.config.WorkingDirectory;
+import dev.orchestrator.store.EnqueueStore;
 import dev.orchestrator.store.QueueStores;
 import dev.orchestrator.store.SchemaMigrator;
 import dev.orchestrator.process.HostInfo;
@@ -117,7 +118,7 @@ public class Bootstrap {
             NodeFactory.wakeAcrossNodes(node, config, queueDataSource,
                     NodeFactory.listenerConnections(db.url(), db.user(), db.password()));
             node.prepare();
-            queue = new QueueService(jobs, agents, node, config.defaultMaxAttempts());
+            queue = new QueueService(jobs, new EnqueueStore(queueDataSource), agents, node, config.defaultMaxAttempts());
             control = new JobControl(node, jobs);
             audit = new AuditTrail(node.stores().audit(), clock);
             node.startDispatching(threadFactory);

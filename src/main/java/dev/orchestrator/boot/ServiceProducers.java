@@ -16,20 +16,39 @@ import jakarta.inject.Inject;
 /**
  * Hands the parts that {@link Bootstrap} wired to CDI, so that resources and timers receive their
  * services by {@code @Inject}. Dependent scope: each is the one instance the node was built with.
+ * The services every request injects are fetched from the {@code Bootstrap} EJB once and kept:
+ * each call through its container proxy built exceptions (seen in thread dumps under load), and
+ * the answer never changes once the node has started.
  */
 @ApplicationScoped
 public class ServiceProducers {
     @Inject
     Bootstrap bootstrap;
 
+    private volatile QueueService queue;
+    private volatile JobControl control;
+    private volatile TokenRegistry tokens;
+    private volatile AuditTrail audit;
+    private volatile RequestLimits limits;
+
     @Produces
     QueueService queue() {
-        return bootstrap.queue();
+        QueueService q = queue;
+        if (q == null) {
+            q = bootstrap.queue(); // throws while not started: nothing is kept then
+            queue = q;
+        }
+        return q;
     }
 
     @Produces
     JobControl control() {
-        return bootstrap.control();
+        JobControl c = control;
+        if (c == null) {
+            c = bootstrap.control();
+            control = c;
+        }
+        return c;
     }
 
     @Produces
@@ -54,16 +73,31 @@ public class ServiceProducers {
 
     @Produces
     TokenRegistry tokens() {
-        return bootstrap.tokens();
+        TokenRegistry t = tokens;
+        if (t == null) {
+            t = bootstrap.tokens();
+            tokens = t;
+        }
+        return t;
     }
 
     @Produces
     AuditTrail audit() {
-        return bootstrap.audit();
+        AuditTrail a = audit;
+        if (a == null) {
+            a = bootstrap.audit();
+            audit = a;
+        }
+        return a;
     }
 
     @Produces
     RequestLimits requestLimits() {
-        return new RequestLimits(bootstrap.config().maxRequestBytes());
+        RequestLimits l = limits;
+        if (l == null) {
+            l = new RequestLimits(bootstrap.config().maxRequestBytes());
+            limits = l;
+        }
+        return l;
     }
 }

@@ -16,7 +16,9 @@ import dev.orchestrator.domain.job.Hold;
 import dev.orchestrator.domain.job.Job;
 import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
+import dev.orchestrator.domain.job.IdempotencyKeyTakenException;
 import dev.orchestrator.domain.job.NewJob;
+import dev.orchestrator.domain.job.NewJobBatch;
 import dev.orchestrator.domain.job.UnknownDependencyException;
 import dev.orchestrator.domain.run.AgentRun;
 import java.nio.file.Files;
@@ -24,14 +26,22 @@ import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import dev.orchestrator.store.EnqueueStore;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.Map;
 import java.util.Optional;
 
 /** The queue's use cases for clients: enqueue, look up a job or a run's log, the overview. */
 public class QueueService {
-    /** A job with its runs and, for a queued job, the gates that hold it now (null otherwise). */
-    public record JobDetails(Job job, List<AgentRun> runs, List<Hold> waitingFor) {
+    /**
+     * A job with the ids it depends on, its runs, and, for a queued job, the gates that hold it now
+     * (null otherwise).
+     */
+    public record JobDetails(Job job, List<Long> dependsOn, List<AgentRun> runs, List<Hold> waitingFor) {
     }
 
     /** The queue at a glance. */
@@ -39,8 +49,18 @@ public class QueueService {
                            NodeLease.Status node, List<String> pauses, ClaimPolicy gates, Map<Gate, Long> waiting) {
     }
 
-    /** An enqueue's answer: the job, and whether it was an earlier request's job (same Idempotency-Key). */
-    public record Enqueued(Job job, boolean replayed) {
+    /**
+     * An enqueue's answer: the job, whether it was an earlier request's job (same Idempotency-Key),
+     * and, for a new job, the ids it depends on (null on a replay).
+     */
+    public record Enqueued(Job job, boolean replayed, List<Long> dependsOn) {
+    }
+
+    /**
+     * A batch enqueue's answer: the jobs in item order, whether they were an earlier request's (same
+     * key), and, for new jobs, the ids each depends on (null on a replay).
+     */
+    public record EnqueuedBatch(List<Job> jobs, boolean replayed, List<List<Long>> dependsOn) {
     }
 
     /** A page of the job list; {@code nextCursor} is null on the last page. */
@@ -51,14 +71,19 @@ public class QueueService {
     public static final int MAX_PAGE = 500;
 
     public static final int MAX_PAYLOAD_CHARS = 1_000_000;
+    /** The most jobs one batch enqueue takes. */
+    public static final int MAX_BATCH_JOBS = 1000;
 
     private final JobRepository jobs;
+    private final EnqueueStore enqueues;
     private final AgentCatalog agents;
     private final OrchestratorNode node;
     private final int defaultMaxAttempts;
 
-    public QueueService(JobRepository jobs, AgentCatalog agents, OrchestratorNode node, int defaultMaxAttempts) {
+    public QueueService(JobRepository jobs, EnqueueStore enqueues, AgentCatalog agents, OrchestratorNode node,
+                        int defaultMaxAttempts) {
         this.jobs = jobs;
+        this.enqueues = enqueues;
         this.agents = agents;
         this.node = node;
         this.defaultMaxAttempts = defaultMaxAttempts;
@@ -67,64 +92,230 @@ public class QueueService {
     /**
      * Validates, persists (committed on return) and wakes the dispatcher; invalid input writes
      * nothing. Remembered under {@code idempotencyKey} (null for none): the same key with the same
-     * request returns the first job; with another request it is refused.
+     * request returns the first job; with another request it is refused. The job answered is the
+     * one written (queued, no runs), not read back.
      */
     public Enqueued enqueue(EnqueueCommand cmd, String idempotencyKey, Caller caller) {
+        checkKey(idempotencyKey);
+        NewJob spec = validate(cmd);
+        if (!caller.mayTouch(spec.repo().value())) {
+            String why = "token '" + caller.name() + "' may not enqueue for repo '" + spec.repo().value()
+                    + "' (it is limited to repos " + caller.repos().patterns() + ")";
+            refuse(caller, spec.repo().value(), why);
+        }
+        Job job = Job.enqueue(spec, now(), idempotencyKey, caller.name());
+        long id;
+        try {
+            id = enqueues.insert(List.of(job), List.of(spec.dependsOn()), List.of(List.of())).get(0);
+        } catch (UnknownDependencyException e) {
+            throw new InvalidRequestException("depends_on", "depends_on names unknown job(s) " + e.ids()
+                    + " (pruned by retention while the request was handled)");
+        } catch (IdempotencyKeyTakenException e) {
+            // the key is stored: an earlier request's, or one that committed first just now
+            EnqueueStore.KeyedJob earlier = enqueues.byKeys(List.of(idempotencyKey)).stream().findFirst()
+                    .orElseThrow(() -> e);
+            checkReplay(earlier, spec.requestHash(), idempotencyKey, caller);
+            return new Enqueued(jobs.find(earlier.id()).orElseThrow(() -> e), true, null);
+        }
+        Job stored = job.stored(id);
+        if (!spec.dependsOn().isEmpty()) {
+            node.cancelDoomed(); // a dependency that already failed dooms the new job at once
+            stored = jobs.find(id).orElse(stored); // and the answer shows it cancelled
+        }
+        node.wake();
+        return new Enqueued(stored, false, spec.dependsOn());
+    }
+
+    /**
+     * A batch: validates every item (a bad one: 400 listing every bad item's error), checks each
+     * item's repo against the caller's scope (403 naming the items), then writes all jobs and their
+     * dependencies in one transaction, all or nothing, and wakes the dispatcher. An
+     * {@code idempotencyKey} covers the whole batch: the same key with the same batch answers the
+     * same jobs again, with another batch (or a single enqueue's key) it is refused.
+     */
+    public EnqueuedBatch enqueueBatch(EnqueueBatchCommand cmd, String idempotencyKey, Caller caller) {
+        checkKey(idempotencyKey);
+        if (cmd.jobs().isEmpty() || cmd.jobs().size() > MAX_BATCH_JOBS) {
+            throw new InvalidRequestException("jobs", "jobs must hold 1.." + MAX_BATCH_JOBS + " jobs; it holds "
+                    + cmd.jobs().size());
+        }
+        List<InvalidBatchException.ItemError> errors = new ArrayList<>(cmd.errors());
+        Set<Integer> badItems = new HashSet<>();
+        cmd.errors().forEach(e -> badItems.add(e.index()));
+        List<NewJob> specs = new ArrayList<>(cmd.jobs().size());
+        List<List<Integer>> earlier = new ArrayList<>(cmd.jobs().size());
+        for (int i = 0; i < cmd.jobs().size(); i++) {
+            EnqueueCommand item = cmd.jobs().get(i);
+            if (badItems.contains(i) || item == null) {
+                specs.add(null);
+                earlier.add(List.of());
+                continue;
+            }
+            try {
+                List<Integer> indexes = item.dependsOnIndex() == null ? List.of() : item.dependsOnIndex();
+                for (int d : indexes) {
+                    if (d < 0 || d >= i) {
+                        throw new InvalidRequestException("depends_on_index", "depends_on_index may only name "
+                                + "earlier jobs of the batch (" + (i == 0 ? "none for the first job" : "0.." + (i - 1))
+                                + "), not " + d);
+                    }
+                }
+                NewJob spec = validateFields(item);
+                if (spec.dependsOn().size() + new TreeSet<>(indexes).size() > NewJob.MAX_DEPENDENCIES) {
+                    throw new InvalidRequestException("depends_on", "depends_on and depends_on_index list more "
+                            + "than " + NewJob.MAX_DEPENDENCIES + " jobs together");
+                }
+                specs.add(spec);
+                earlier.add(indexes);
+            } catch (InvalidRequestException e) {
+                errors.add(InvalidBatchException.ItemError.of(i, e.field(), e.getMessage()));
+                badItems.add(i);
+                specs.add(null);
+                earlier.add(List.of());
+            }
+        }
+        Set<Long> named = new TreeSet<>();
+        specs.stream().filter(java.util.Objects::nonNull).forEach(s -> named.addAll(s.dependsOn()));
+        if (!named.isEmpty()) {
+            Set<Long> existing = enqueues.existing(named);
+            for (int i = 0; i < specs.size(); i++) {
+                NewJob s = specs.get(i);
+                List<Long> unknown = s == null ? List.of() : s.dependsOn().stream().filter(d -> !existing.contains(d))
+                        .toList();
+                if (!unknown.isEmpty()) {
+                    errors.add(InvalidBatchException.ItemError.of(i, "depends_on", "depends_on names unknown job(s) "
+                            + unknown + " (a job can only depend on jobs that already exist or on earlier jobs of "
+                            + "the batch, so no cycle can form)"));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            errors.sort(java.util.Comparator.comparingInt(InvalidBatchException.ItemError::index));
+            throw new InvalidBatchException(errors);
+        }
+        List<Integer> forbidden = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            if (!caller.mayTouch(specs.get(i).repo().value())) {
+                forbidden.add(i);
+            }
+        }
+        if (!forbidden.isEmpty()) {
+            int first = forbidden.get(0);
+            String why = "token '" + caller.name() + "' may not enqueue for repo '" + specs.get(first).repo().value()
+                    + "' (jobs[" + first + "]" + (forbidden.size() > 1 ? " and " + (forbidden.size() - 1)
+                    + " more: jobs" + forbidden.subList(0, Math.min(forbidden.size(), 20)) : "")
+                    + "; it is limited to repos " + caller.repos().patterns() + "); nothing was enqueued";
+            refuse(caller, specs.get(first).repo().value(), why);
+        }
+        NewJobBatch batch = new NewJobBatch(specs, earlier);
+        String hash = idempotencyKey == null ? null : batch.requestHash();
+        OffsetDateTime now = now();
+        List<Job> fresh = new ArrayList<>(specs.size());
+        for (int i = 0; i < specs.size(); i++) {
+            fresh.add(Job.enqueueInBatch(specs.get(i), now, idempotencyKey == null ? null
+                    : NewJobBatch.itemKey(idempotencyKey, i), hash, caller.name()));
+        }
+        List<Long> ids;
+        try {
+            ids = enqueues.insert(fresh, specs.stream().map(NewJob::dependsOn).toList(), batch.dependsOnIndex());
+        } catch (UnknownDependencyException e) {
+            List<InvalidBatchException.ItemError> gone = new ArrayList<>();
+            for (int i = 0; i < specs.size(); i++) {
+                List<Long> unknown = specs.get(i).dependsOn().stream().filter(e.ids()::contains).toList();
+                if (!unknown.isEmpty()) {
+                    gone.add(InvalidBatchException.ItemError.of(i, "depends_on", "depends_on names unknown job(s) "
+                            + unknown + " (pruned by retention while the request was handled)"));
+                }
+            }
+            throw new InvalidBatchException(gone.isEmpty()
+                    ? List.of(InvalidBatchException.ItemError.of(0, "depends_on", e.getMessage())) : gone);
+        } catch (IdempotencyKeyTakenException e) {
+            return replayBatch(idempotencyKey, batch, hash, caller, e);
+        }
+        List<Job> stored = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            stored.add(fresh.get(i).stored(ids.get(i)));
+        }
+        if (specs.stream().anyMatch(s -> !s.dependsOn().isEmpty())) {
+            node.cancelDoomed(); // a dependency that already failed dooms its dependants at once
+            List<Job> current = jobs.findAll(ids); // and the answer shows them cancelled
+            if (current.size() == ids.size()) {
+                stored = current;
+            }
+        }
+        node.wake();
+        List<List<Long>> edges = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            Set<Long> deps = new TreeSet<>(specs.get(i).dependsOn());
+            batch.dependsOnIndex().get(i).forEach(d -> deps.add(ids.get(d)));
+            edges.add(List.copyOf(deps));
+        }
+        return new EnqueuedBatch(stored, false, edges);
+    }
+
+    private EnqueuedBatch replayBatch(String key, NewJobBatch batch, String hash, Caller caller, RuntimeException e) {
+        List<String> keys = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            keys.add(NewJobBatch.itemKey(key, i));
+        }
+        List<EnqueueStore.KeyedJob> earlier = enqueues.byKeys(keys);
+        if (earlier.isEmpty()) {
+            throw e; // the key's jobs were pruned between the insert and this read: the client may retry
+        }
+        for (EnqueueStore.KeyedJob j : earlier) {
+            checkReplay(j, hash, key, caller);
+        }
+        List<Long> ids = earlier.stream().map(EnqueueStore.KeyedJob::id).toList(); // by id: item order
+        return new EnqueuedBatch(jobs.findAll(ids), true, null);
+    }
+
+    private static void checkKey(String idempotencyKey) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH
                 || !idempotencyKey.chars().allMatch(c -> c >= 0x21 && c <= 0x7e))) {
             throw new InvalidRequestException("Idempotency-Key", "Idempotency-Key must be 1.."
                     + MAX_IDEMPOTENCY_KEY_LENGTH + " printable ASCII characters without spaces");
         }
-        NewJob spec = validate(cmd);
-        if (!caller.mayTouch(spec.repo().value())) {
-            String why = "token '" + caller.name() + "' may not enqueue for repo '" + spec.repo().value()
-                    + "' (it is limited to repos " + caller.repos().patterns() + ")";
-            node.stores().audit().record(AuditEvent.of(caller, node.context().clock().instant(), AuditEvent.ENQUEUE,
-                    "repo:" + spec.repo().value(), AuditEvent.Result.FORBIDDEN, why));
-            throw new AccessDeniedException(why);
-        }
-        if (idempotencyKey != null) {
-            Optional<Job> earlier = jobs.findByIdempotencyKey(idempotencyKey);
-            if (earlier.isPresent()) {
-                return replay(earlier.get(), spec, idempotencyKey, caller);
-            }
-        }
-        // PostgreSQL keeps microseconds: truncate so the response shows what is stored
-        OffsetDateTime now = OffsetDateTime.ofInstant(node.context().clock().instant().truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
-        Job job;
-        try {
-            job = jobs.add(Job.enqueue(spec, now, idempotencyKey, caller.name()), spec.dependsOn());
-        } catch (UnknownDependencyException e) {
-            throw new InvalidRequestException("depends_on", "depends_on names unknown job(s) " + e.ids()
-                    + " (pruned by retention while the request was handled)");
-        } catch (RuntimeException e) {
-            // two requests with one new key at once: the unique index let one in; answer as it did
-            Optional<Job> winner = idempotencyKey == null ? Optional.empty() : jobs.findByIdempotencyKey(idempotencyKey);
-            if (winner.isPresent()) {
-                return replay(winner.get(), spec, idempotencyKey, caller);
-            }
-            throw e;
-        }
-        if (!spec.dependsOn().isEmpty()) {
-            node.cancelDoomed(); // a dependency that already failed dooms the new job at once
-        }
-        node.wake();
-        return new Enqueued(job, false);
     }
 
-    private Enqueued replay(Job earlier, NewJob spec, String key, Caller caller) {
+    private void refuse(Caller caller, String repo, String why) {
+        node.stores().audit().record(AuditEvent.of(caller, node.context().clock().instant(), AuditEvent.ENQUEUE,
+                "repo:" + repo, AuditEvent.Result.FORBIDDEN, why));
+        throw new AccessDeniedException(why);
+    }
+
+    /** PostgreSQL keeps microseconds: truncated, so that the answer shows what is stored. */
+    private OffsetDateTime now() {
+        return OffsetDateTime.ofInstant(node.context().clock().instant().truncatedTo(ChronoUnit.MICROS),
+                ZoneOffset.UTC);
+    }
+
+    private static void checkReplay(EnqueueStore.KeyedJob earlier, String requestHash, String key, Caller caller) {
         if (!java.util.Objects.equals(earlier.submittedBy(), caller.name())) {
             // another client's key: never hand its job out, never say which job it was
             throw new ConflictException("Idempotency-Key '" + key + "' was already used by another client", -1);
         }
-        if (!spec.requestHash().equals(earlier.requestHash())) {
+        if (!requestHash.equals(earlier.requestHash())) {
             throw new ConflictException("Idempotency-Key '" + key + "' was used for job " + earlier.id()
                     + " with a different request", earlier.id());
         }
-        return new Enqueued(earlier, true);
     }
 
     NewJob validate(EnqueueCommand cmd) {
+        NewJob spec = validateFields(cmd);
+        List<Long> deps = spec.dependsOn();
+        if (!deps.isEmpty()) {
+            Set<Long> existing = enqueues.existing(deps);
+            List<Long> unknown = deps.stream().filter(d -> !existing.contains(d)).distinct().sorted().toList();
+            if (!unknown.isEmpty()) {
+                throw new InvalidRequestException("depends_on", "depends_on names unknown job(s) " + unknown
+                        + " (a job can only depend on jobs that already exist, so no cycle can form)");
+            }
+        }
+        return spec;
+    }
+
+    /** Every check of one job that needs no database. */
+    NewJob validateFields(EnqueueCommand cmd) {
         if (cmd.agent() == null) {
             throw new InvalidRequestException("agent", "agent is required");
         }
@@ -159,14 +350,6 @@ public class QueueService {
             throw new InvalidRequestException("depends_on", "depends_on lists more than " + NewJob.MAX_DEPENDENCIES
                     + " jobs");
         }
-        if (!deps.isEmpty()) {
-            java.util.Set<Long> existing = jobs.existing(deps);
-            List<Long> unknown = deps.stream().filter(d -> !existing.contains(d)).distinct().sorted().toList();
-            if (!unknown.isEmpty()) {
-                throw new InvalidRequestException("depends_on", "depends_on names unknown job(s) " + unknown
-                        + " (a job can only depend on jobs that already exist, so no cycle can form)");
-            }
-        }
         return new NewJob(cmd.agent(), new RepoName(cmd.repo()), payload, priority, maxAttempts, deps);
     }
 
@@ -191,10 +374,6 @@ public class QueueService {
                 || jobs.find(r.jobId()).map(j -> caller.mayTouch(j.repo())).orElse(false));
     }
 
-    public List<Long> dependenciesOf(long jobId) {
-        return jobs.dependenciesOf(jobId);
-    }
-
     /**
      * The last {@code lines} lines of a run's log (at most {@code maxBytes} read from its end);
      * empty if this node has no log file for the run (it never started here, or it was pruned).
@@ -206,8 +385,13 @@ public class QueueService {
 
     /** The job with its runs, if it exists and its repo is in the caller's scope. */
     public Optional<JobDetails> job(long id, Caller caller) {
-        return jobs.find(id).filter(j -> caller.mayTouch(j.repo())).map(j -> new JobDetails(j, jobs.runsOf(id),
-                j.status() == JobStatus.QUEUED ? holds(id).orElse(null) : null));
+        return jobs.details(id).filter(d -> caller.mayTouch(d.job().repo())).map(d -> new JobDetails(d.job(),
+                d.dependsOn(), d.runs(), d.job().status() == JobStatus.QUEUED ? holds(id).orElse(null) : null));
+    }
+
+    /** A job as just enqueued (no runs; its dependencies as given), with the gates that hold it now. */
+    public JobDetails enqueued(Job job, List<Long> dependsOn) {
+        return new JobDetails(job, dependsOn, List.of(), holds(job.id()).orElse(null));
     }
 
     /**

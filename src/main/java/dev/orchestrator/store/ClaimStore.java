@@ -346,7 +346,7 @@ public class ClaimStore {
                 "job", claimed.map(ClaimedJob::id).orElse(Long.MAX_VALUE),
                 "limit", COMPACT_LIMIT), rs -> rs.getLong("id"));
         if (!stale.isEmpty()) {
-            COMPACT_APPLY.update(c, Params.of("ids", new Sql.LongArray(stale)));
+            COMPACT_APPLY.update(c, Params.of("ids", new Sql.TypedArray("int8", stale)));
         }
     }
 

@@ -4,7 +4,6 @@ import dev.orchestrator.domain.audit.AuditEvent;
 import dev.orchestrator.domain.job.Job;
 import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
-import dev.orchestrator.domain.job.UnknownDependencyException;
 import dev.orchestrator.domain.run.AgentRun;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -13,10 +12,8 @@ import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 /** {@link JobRepository} on JPA (EclipseLink, shared cache off: every read goes to PostgreSQL). */
@@ -26,53 +23,28 @@ public class JpaJobRepository implements JobRepository {
     EntityManager em;
 
     @Override
-    @Transactional
-    public Job add(Job job, List<Long> dependsOn) {
-        // Lock the dependencies first (FOR KEY SHARE, as the foreign key would): a retention DELETE
-        // of one then waits for this transaction and fails on ON DELETE RESTRICT, and one that was
-        // pruned since the request was validated is named, not a foreign-key error.
-        List<Long> missing = dependsOn.stream().distinct().sorted()
-                .filter(d -> em.createNativeQuery("SELECT id FROM jobs WHERE id = ?1 FOR KEY SHARE")
-                        .setParameter(1, d).getResultList().isEmpty())
-                .toList();
-        if (!missing.isEmpty()) {
-            throw new UnknownDependencyException(missing);
-        }
-        em.persist(job);
-        em.flush();
-        for (Long dependency : dependsOn) {
-            em.createNativeQuery("INSERT INTO job_dependencies (job_id, depends_on) VALUES (?1, ?2)")
-                    .setParameter(1, job.id())
-                    .setParameter(2, dependency)
-                    .executeUpdate();
-        }
-        return job;
-    }
-
-    @Override
     @Transactional(Transactional.TxType.SUPPORTS)
     public Optional<Job> find(long id) {
         return Optional.ofNullable(em.find(Job.class, id));
     }
 
     @Override
-    @Transactional(Transactional.TxType.SUPPORTS)
-    public Optional<Job> findByIdempotencyKey(String key) {
-        return em.createQuery("SELECT j FROM Job j WHERE j.idempotencyKey = :key", Job.class)
-                .setParameter("key", key)
-                .getResultStream()
-                .findFirst();
+    @Transactional
+    public Optional<Details> details(long id) {
+        // one transaction: one connection from the container's pool for the three reads, not three
+        Job job = em.find(Job.class, id);
+        return job == null ? Optional.empty() : Optional.of(new Details(job, dependenciesOf(id), runsOf(id)));
     }
 
     @Override
     @Transactional(Transactional.TxType.SUPPORTS)
-    public Set<Long> existing(Collection<Long> ids) {
+    public List<Job> findAll(Collection<Long> ids) {
         if (ids.isEmpty()) {
-            return Set.of();
+            return List.of();
         }
-        return new HashSet<>(em.createQuery("SELECT j.id FROM Job j WHERE j.id IN :ids", Long.class)
+        return em.createQuery("SELECT j FROM Job j WHERE j.id IN :ids ORDER BY j.id", Job.class)
                 .setParameter("ids", ids)
-                .getResultList());
+                .getResultList();
     }
 
     @Override

@@ -171,8 +171,8 @@ final class Sql {
     record TextArray(Collection<String> values) {
     }
 
-    /** A {@code bigint[]} parameter. */
-    record LongArray(Collection<Long> values) {
+    /** An array parameter of PostgreSQL element type {@code type} ({@code "int8"}, {@code "int4"}, {@code "text"}). */
+    record TypedArray(String type, Collection<?> values) {
     }
 
     @FunctionalInterface
@@ -205,8 +205,8 @@ final class Sql {
         } else if (value instanceof TextArray a) {
             Array array = c.createArrayOf("text", a.values().toArray());
             ps.setArray(index, array);
-        } else if (value instanceof LongArray a) {
-            ps.setArray(index, c.createArrayOf("bigint", a.values().toArray()));
+        } else if (value instanceof TypedArray a) {
+            ps.setArray(index, c.createArrayOf(a.type(), a.values().toArray()));
         } else {
             ps.setObject(index, value);
         }

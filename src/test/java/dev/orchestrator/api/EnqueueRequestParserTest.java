@@ -3,7 +3,9 @@ package dev.orchestrator.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.orchestrator.service.EnqueueBatchCommand;
 import dev.orchestrator.service.EnqueueCommand;
+import dev.orchestrator.service.InvalidBatchException;
 import dev.orchestrator.service.InvalidRequestException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -144,5 +146,68 @@ class EnqueueRequestParserTest {
         assertThatThrownBy(() -> EnqueueRequestParser.parse(body))
                 .isInstanceOf(InvalidRequestException.class)
                 .hasMessageContaining("not valid UTF-8");
+    }
+
+    // ------------------------------------------------------------------ batches
+
+    private static EnqueueBatchCommand batch(String body) {
+        return EnqueueRequestParser.parseBatch(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void a_batch_reads_every_job_with_its_earlier_items() {
+        EnqueueBatchCommand b = batch("{\"jobs\": [{\"agent\": \"a\", \"repo\": \"r\", \"payload\": {\"x\": 1}},"
+                + " {\"agent\": \"a\", \"repo\": \"s\", \"priority\": 3, \"max_attempts\": 2,"
+                + " \"depends_on\": [7], \"depends_on_index\": [0]}]}");
+        assertThat(b.errors()).isEmpty();
+        assertThat(b.jobs()).containsExactly(
+                new EnqueueCommand("a", "r", "{\"x\":1}", null, null, null, null),
+                new EnqueueCommand("a", "s", null, 3, 2, java.util.List.of(7L), java.util.List.of(0)));
+    }
+
+    @Test
+    void every_bad_item_of_a_batch_is_named_by_index_and_field() {
+        EnqueueBatchCommand b = batch("{\"jobs\": [{\"agent\": \"a\", \"repo\": \"r\"}, 17,"
+                + " {\"agent\": 1, \"repo\": \"r\", \"priority\": \"high\"},"
+                + " {\"agent\": \"a\", \"repo\": \"r\", \"max_attempt\": 3},"
+                + " {\"agent\": \"a\", \"repo\": \"r\", \"depends_on_index\": [-1]},"
+                + " {\"agent\": \"a\", \"repo\": \"r\", \"depends_on\": \"1\"}]}");
+        assertThat(b.errors()).extracting(InvalidBatchException.ItemError::field).containsExactly(
+                "jobs[1]", "jobs[2].agent", "jobs[2].priority", "jobs[3].max_attempt", "jobs[4].depends_on_index",
+                "jobs[5].depends_on");
+        assertThat(b.jobs().get(0)).isNotNull();
+        assertThat(b.jobs().subList(1, 6)).containsOnlyNulls();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "[]                                          | expected a JSON object",
+        "{\"job\": []}                              | unknown field 'job'",
+        "{\"jobs\": {}}                             | jobs is required",
+        "{\"jobs\": []}                             | 1..1000 jobs; it holds 0",
+        "{\"jobs\": [{}], \"jobs\": [{}]}          | duplicate key 'jobs'",
+    })
+    void a_batch_that_is_not_a_list_of_jobs_is_refused_as_a_whole(String body, String message) {
+        assertThatThrownBy(() -> batch(body)).isInstanceOf(InvalidRequestException.class)
+                .isNotInstanceOf(InvalidBatchException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void a_batch_of_more_than_a_thousand_jobs_is_refused_naming_jobs() {
+        String many = "{\"jobs\": [" + String.join(",", java.util.Collections.nCopies(1001, "{}")) + "]}";
+        assertThatThrownBy(() -> batch(many)).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("it holds 1001")
+                .extracting(e -> ((InvalidRequestException) e).field()).isEqualTo("jobs");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "{\"jobs\": [{\"agent\": \"a\", \"repo\": \"r\"}, {\"repo\": \"r\", \"repo\": \"s\"}]}        | jobs[1].repo    | repo",
+        "{\"jobs\": [{\"agent\": \"a\", \"payload\": {\"k\": [{\"z\": 1, \"z\": 2}]}}]}            | jobs[0].payload | z",
+    })
+    void a_duplicate_key_in_a_batch_names_the_item_and_field(String body, String field, String key) {
+        assertThatThrownBy(() -> batch(body)).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("duplicate key '" + key + "'")
+                .extracting(e -> ((InvalidRequestException) e).field()).isEqualTo(field);
     }
 }

@@ -143,7 +143,7 @@ class DatabaseRestartIT {
         assertThat(healthCheck(body(send(get("/health/ready"))), "orchestrator-database").getString("status"))
                 .isEqualTo("UP");
 
-        // 3. new work after both: enqueued through JPA, claimed and finished through the queue pool
+        // 3. new work after both: enqueued, claimed and finished through the queue pool (EnqueueStore, ADR 0011)
         enqueue(3);
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .until(() -> count("SELECT count(*) FROM jobs WHERE status = 'done'") == jobs.size());

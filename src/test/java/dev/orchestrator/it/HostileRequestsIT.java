@@ -81,6 +81,10 @@ class HostileRequestsIT {
         post(name, "jobs", JSON, utf8(body), status, field);
     }
 
+    private void postBatch(String name, String body, int status, String field) {
+        post(name, "jobs/batch", JSON, utf8(body), status, field);
+    }
+
     private void send(String name, String method, String path, int status, String... headers) {
         cases.add(new Case(name, request(method, path, null, null, headers), status, null));
     }
@@ -146,6 +150,27 @@ class HostileRequestsIT {
                 "Idempotency-Key: " + "k".repeat(300));
         post("Idempotency-Key with a space", "jobs", JSON, utf8(OK_BODY), 400, "Idempotency-Key",
                 "Idempotency-Key: a b");
+        // batches: refused as a whole, or naming the bad item by index and field; nothing written
+        postBatch("batch: an array", "[" + OK_BODY + "]", 400, null);
+        postBatch("batch: jobs missing", "{\"job\": [" + OK_BODY + "]}", 400, "job");
+        postBatch("batch: jobs an object", "{\"jobs\": " + OK_BODY + "}", 400, "jobs");
+        postBatch("batch: no jobs", "{\"jobs\": []}", 400, "jobs");
+        postBatch("batch: 1001 jobs", "{\"jobs\": [" + String.join(",", java.util.Collections.nCopies(1001,
+                OK_BODY)) + "]}", 400, "jobs");
+        postBatch("batch: a good job then a bad repo", "{\"jobs\": [" + OK_BODY + ", {\"agent\": \"echo\", "
+                + "\"repo\": \"../etc\"}]}", 400, "jobs[1].repo");
+        postBatch("batch: an item that is a number", "{\"jobs\": [" + OK_BODY + ", 7]}", 400, "jobs[1]");
+        postBatch("batch: depends_on_index on itself", "{\"jobs\": [" + OK_BODY + ", {\"agent\": \"echo\", "
+                + "\"repo\": \"r\", \"depends_on_index\": [1]}]}", 400, "jobs[1].depends_on_index");
+        postBatch("batch: depends_on_index 2^40", "{\"jobs\": [{\"agent\": \"echo\", \"repo\": \"r\", "
+                + "\"depends_on_index\": [1099511627776]}]}", 400, "jobs[0].depends_on_index");
+        postBatch("batch: duplicate key in an item", "{\"jobs\": [" + OK_BODY + ", {\"agent\": \"echo\", "
+                + "\"repo\": \"r\", \"repo\": \"s\"}]}", 400, "jobs[1].repo");
+        postBatch("batch: unknown job in depends_on", "{\"jobs\": [" + OK_BODY + ", {\"agent\": \"echo\", "
+                + "\"repo\": \"r\", \"depends_on\": [987654321]}]}", 400, "jobs[1].depends_on");
+        post("batch: Idempotency-Key with a space", "jobs/batch", JSON, utf8("{\"jobs\": [" + OK_BODY + "]}"), 400,
+                "Idempotency-Key", "Idempotency-Key: a b");
+        post("batch: text/plain", "jobs/batch", "text/plain", utf8("{\"jobs\": [" + OK_BODY + "]}"), 415, null);
         // media types
         post("no Content-Type", "jobs", null, utf8(OK_BODY), 415, "Content-Type");
         post("text/plain", "jobs", "text/plain", utf8(OK_BODY), 415, null);

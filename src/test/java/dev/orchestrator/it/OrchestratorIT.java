@@ -10,10 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orchestrator.domain.agent.RepoName;
 import dev.orchestrator.domain.job.Job;
-import dev.orchestrator.domain.job.JobRepository;
 import dev.orchestrator.domain.job.JobStatus;
 import dev.orchestrator.domain.job.NewJob;
-import dev.orchestrator.domain.job.UnknownDependencyException;
 import dev.orchestrator.service.JobControl;
 import dev.orchestrator.testing.Processes;
 import jakarta.annotation.Resource;
@@ -77,9 +75,6 @@ class OrchestratorIT {
     UserTransaction utx;
 
     @Inject
-    JobRepository jobRepository;
-
-    @Inject
     JobControl control;
 
     @Resource(lookup = "java:app/jdbc/orchestrator")
@@ -118,28 +113,6 @@ class OrchestratorIT {
             assertNull(row[2], "started_at");
         } finally {
             utx.rollback();
-        }
-    }
-
-    @Test
-    void a_dependency_pruned_after_validation_is_named_and_nothing_is_written() throws Exception {
-        // the race with retention: the request was validated, then its dependency was deleted
-        long before = countJobs();
-        Job job = Job.enqueue(new NewJob("echo", new RepoName("pruned"), "{}", 0, 1, List.of(987654321L)),
-                OffsetDateTime.now(), null);
-
-        UnknownDependencyException e = assertThrows(UnknownDependencyException.class,
-                () -> jobRepository.add(job, List.of(987654321L)));
-
-        assertEquals(List.of(987654321L), e.ids());
-        assertEquals(before, countJobs());
-    }
-
-    private long countJobs() throws Exception {
-        try (Connection c = queueDataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM jobs")) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 

@@ -109,6 +109,10 @@ class SecurityIT {
                 .getJsonObject(0).getJsonNumber("id").longValue();
         String enqueueA = "{\"agent\": \"echo\", \"repo\": \"sec-a-2\"}";
         String enqueueB = "{\"agent\": \"echo\", \"repo\": \"sec-b-2\"}";
+        String batchA = "{\"jobs\": [{\"agent\": \"echo\", \"repo\": \"sec-a-3\"}, {\"agent\": \"echo\", "
+                + "\"repo\": \"sec-a-4\", \"depends_on_index\": [0]}]}";
+        String batchAB = "{\"jobs\": [{\"agent\": \"echo\", \"repo\": \"sec-a-3\"}, {\"agent\": \"echo\", "
+                + "\"repo\": \"sec-b-3\"}]}";
         //                                                  none bad basic read submit operate admin scoped
         List<Row> table = List.of(
                 new Row("GET", "/api/jobs", null,                 401, 401, 401, 200, 200, 200, 200, 200),
@@ -117,6 +121,8 @@ class SecurityIT {
                 new Row("GET", "/api/jobs/nope", null,            401, 401, 401, 404, 404, 404, 404, 404),
                 new Row("POST", "/api/jobs", enqueueA,            401, 401, 401, 403, 201, 201, 201, 201),
                 new Row("POST", "/api/jobs", enqueueB,            401, 401, 401, 403, 201, 201, 201, 403),
+                new Row("POST", "/api/jobs/batch", batchA,        401, 401, 401, 403, 201, 201, 201, 201),
+                new Row("POST", "/api/jobs/batch", batchAB,       401, 401, 401, 403, 201, 201, 201, 403),
                 new Row("POST", "/api/jobs/999999/cancel", null,  401, 401, 401, 403, 403, 404, 404, 404),
                 new Row("POST", "/api/jobs/" + inB + "/retry", null, 401, 401, 401, 403, 403, 409, 409, 404),
                 new Row("GET", "/api/queue", null,                401, 401, 401, 200, 200, 200, 200, 200),
@@ -217,6 +223,16 @@ class SecurityIT {
                 .toList();
         assertThat(pauses).containsExactly("resume it-operate done", "pause it-operate done",
                 "pause it-submit forbidden");
+        String batch = "{\"jobs\": [{\"agent\": \"echo\", \"repo\": \"sec-audit-batch\"}]}";
+        assertThat(send("POST", "/api/jobs/batch", null, batch).statusCode()).isEqualTo(401);
+        assertThat(send("POST", "/api/jobs/batch", "Bearer " + READ, batch).statusCode()).isEqualTo(403);
+        List<String> batches = json(send("GET", "/api/audit?target=/api/jobs/batch", "Bearer " + ADMIN, null))
+                .getJsonArray("events").getValuesAs(JsonObject.class).stream()
+                .map(e -> e.getString("action") + " " + (e.isNull("actor") ? "-" : e.getString("actor")) + " "
+                        + e.getString("result"))
+                .toList();
+        assertThat(batches.subList(0, 2)).as("the newest two: the endpoint table's refusals are older")
+                .containsExactly("enqueue it-read forbidden", "enqueue - unauthenticated");
         JsonObject one = json(trail).getJsonArray("events").getJsonObject(0);
         assertThat(one.getString("client_address")).isNotBlank();
         assertThat(one.getString("at")).isNotBlank();
@@ -364,6 +380,7 @@ class SecurityIT {
     /** The error answers each operation must document, by operationId (every one is a problem document). */
     static final Map<String, List<String>> DOCUMENTED_ERRORS = Map.ofEntries(
             Map.entry("enqueueJob", List.of("400", "401", "403", "409", "413", "415", "503")),
+            Map.entry("enqueueJobs", List.of("400", "401", "403", "409", "413", "415", "503")),
             Map.entry("listJobs", List.of("400", "401", "403", "503")),
             Map.entry("getJob", List.of("401", "403", "404", "503")),
             Map.entry("cancelJob", List.of("401", "403", "404", "409", "503")),

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.orchestrator.service.EnqueueCommand;
 import dev.orchestrator.service.QueueService;
+import dev.orchestrator.store.EnqueueStore;
 import dev.orchestrator.testing.Actors;
 import dev.orchestrator.testing.JobRow;
 import dev.orchestrator.testing.NodeHarness;
@@ -49,7 +50,7 @@ class WakeAcrossNodesTest {
     }
 
     private static long enqueueOn(NodeHarness h, String agent, String repo) {
-        QueueService queue = new QueueService(QueueFixture.jobs(), NodeHarness.agents(), h.node(), 3);
+        QueueService queue = new QueueService(QueueFixture.jobs(), new EnqueueStore(h.f.ds), NodeHarness.agents(), h.node(), 3);
         return queue.enqueue(new EnqueueCommand(agent, repo, null, null, null, null), null, Actors.OPERATOR)
                 .job().id();
     }

@@ -6,6 +6,7 @@ import dev.orchestrator.run.QueueEvent;
 import dev.orchestrator.run.QueueEvents;
 import dev.orchestrator.service.EnqueueCommand;
 import dev.orchestrator.service.QueueService;
+import dev.orchestrator.store.EnqueueStore;
 import dev.orchestrator.testing.Actors;
 import dev.orchestrator.testing.NodeHarness;
 import dev.orchestrator.testing.NodeHarnessExtension;
@@ -71,7 +72,7 @@ class WakeLatencyMeasurement {
         b.node().startDispatching(Executors.defaultThreadFactory());
         await().atMost(Duration.ofSeconds(20)).until(() -> b.node().dispatcher().isRunning()
                 && (!notify || b.node().wakeupStatus().connected()));
-        QueueService queue = new QueueService(QueueFixture.jobs(), NodeHarness.agents(), a.node(), 3);
+        QueueService queue = new QueueService(QueueFixture.jobs(), new EnqueueStore(a.f.ds), NodeHarness.agents(), a.node(), 3);
 
         List<Double> toClaim = new ArrayList<>();
         List<Double> toStart = new ArrayList<>();

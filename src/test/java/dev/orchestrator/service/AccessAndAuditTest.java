@@ -1,5 +1,7 @@
 package dev.orchestrator.service;
 
+import dev.orchestrator.store.EnqueueStore;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,7 +41,7 @@ class AccessAndAuditTest {
         h.start("n1");
         h.node().lease().heartbeat();
         h.control().pause(Optional.empty(), OPS); // nothing gets claimed while these tests look at queued jobs
-        queue = new QueueService(QueueFixture.jobs(), NodeHarness.agents(), h.node(), 3);
+        queue = new QueueService(QueueFixture.jobs(), new EnqueueStore(h.f.ds), NodeHarness.agents(), h.node(), 3);
         control = h.control();
         audit = new AuditTrail(h.node().stores().audit(), h.f.clock);
     }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /** Enqueue validation: every bad input is refused naming its field, before anything is written. */
 class QueueServiceValidationTest {
-    private final QueueService service = new QueueService(null, NodeHarness.agents(), null, 3);
+    private final QueueService service = new QueueService(null, null, NodeHarness.agents(), null, 3);
 
     private void refused(EnqueueCommand c, String field, String message) {
         assertThatThrownBy(() -> service.validate(c)).isInstanceOf(InvalidRequestException.class)

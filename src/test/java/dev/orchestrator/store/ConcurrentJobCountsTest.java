@@ -108,8 +108,8 @@ class ConcurrentJobCountsTest {
     private void step(int worker, AtomicLong pruned) throws Exception {
         Instant now = Instant.now();
         switch (ThreadLocalRandom.current().nextInt(10)) {
-            case 0, 1 -> jobs.add(Job.enqueue(new NewJob("echo", new RepoName("r" + worker), "{}", 0, 2, List.of()),
-                    now.atOffset(ZoneOffset.UTC), null), List.of());
+            case 0, 1 -> new EnqueueStore(f.ds).insert(List.of(Job.enqueue(new NewJob("echo", new RepoName("r" + worker),
+                    "{}", 0, 2, List.of()), now.atOffset(ZoneOffset.UTC), null)), List.of(List.of()), List.of(List.of()));
             case 2, 3 -> {
                 try (Connection c = f.ds.getConnection(); Statement s = c.createStatement()) {
                     s.execute("INSERT INTO jobs (agent, repo, available_at, created_at, updated_at) "

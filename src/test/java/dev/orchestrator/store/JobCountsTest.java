@@ -48,9 +48,11 @@ class JobCountsTest {
         return attach(claim());
     }
 
-    private long enqueueThroughJpa(String repo, List<Long> dependsOn) {
-        return jobs.add(Job.enqueue(new NewJob("echo", new RepoName(repo), "{}", 0, 2, dependsOn), now(), null),
-                dependsOn).id();
+    /** The enqueue as the service makes it: {@link EnqueueStore}, job and dependency edges in one transaction. */
+    private long enqueue(String repo, List<Long> dependsOn) {
+        return new EnqueueStore(f.ds).insert(
+                List.of(Job.enqueue(new NewJob("echo", new RepoName(repo), "{}", 0, 2, dependsOn), now(), null)),
+                List.of(dependsOn), List.of(List.of())).get(0);
     }
 
     /** What count(*) over jobs says, every status present. */
@@ -82,9 +84,9 @@ class JobCountsTest {
     }
 
     @Test
-    void enqueue_through_jpa_counts_a_queued_job() {
-        long dependency = enqueueThroughJpa("app", List.of());
-        enqueueThroughJpa("app", List.of(dependency));
+    void an_enqueue_counts_a_queued_job() {
+        long dependency = enqueue("app", List.of());
+        enqueue("app", List.of(dependency));
         assertCounts(2, 0, 0, 0, 0);
     }
 
@@ -195,8 +197,8 @@ class JobCountsTest {
     @Test
     void cancelling_doomed_queued_jobs_counts_each_one_once() {
         long dead = f.job().status("failed").finishedAt(f.clock.instant()).insert();
-        long child = enqueueThroughJpa("app", List.of(dead));
-        enqueueThroughJpa("app", List.of(child)); // a chain: cancelled in a second round
+        long child = enqueue("app", List.of(dead));
+        enqueue("app", List.of(child)); // a chain: cancelled in a second round
         long requested = f.job().insert();
         f.db.execute("UPDATE jobs SET cancel_requested = true WHERE id = " + requested);
         assertCounts(3, 0, 0, 1, 0);

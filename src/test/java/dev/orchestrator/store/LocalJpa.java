@@ -11,7 +11,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
@@ -52,23 +51,18 @@ public final class LocalJpa implements JobRepository, AutoCloseable {
     }
 
     @Override
-    public Job add(Job job, List<Long> dependsOn) {
-        return inTransaction(r -> r.add(job, dependsOn));
-    }
-
-    @Override
     public Optional<Job> find(long id) {
         return inTransaction(r -> r.find(id));
     }
 
     @Override
-    public Optional<Job> findByIdempotencyKey(String key) {
-        return inTransaction(r -> r.findByIdempotencyKey(key));
+    public Optional<Details> details(long id) {
+        return inTransaction(r -> r.details(id));
     }
 
     @Override
-    public Set<Long> existing(Collection<Long> ids) {
-        return inTransaction(r -> r.existing(ids));
+    public List<Job> findAll(Collection<Long> ids) {
+        return inTransaction(r -> r.findAll(ids));
     }
 
     @Override

@@ -124,6 +124,57 @@ public class Job {
         return job;
     }
 
+    /**
+     * As {@link #enqueue(NewJob, OffsetDateTime, String, String)}, remembered under the Idempotency-Key
+     * of a whole batch: {@code requestHash} is the batch's ({@link NewJobBatch#requestHash()}), and
+     * {@code idempotencyKey} the item's key derived from the batch's (ADR 0011).
+     */
+    public static Job enqueueInBatch(NewJob spec, OffsetDateTime now, String idempotencyKey, String requestHash,
+                                     String submittedBy) {
+        Job job = enqueue(spec, now, null, submittedBy);
+        if (idempotencyKey != null) {
+            job.idempotencyKey = idempotencyKey;
+            job.requestHash = Objects.requireNonNull(requestHash, "requestHash");
+        }
+        return job;
+    }
+
+    /**
+     * This new job as it was stored under {@code id} by an insert that wrote exactly these fields
+     * (the enqueue store's), so that the answer needs no read back.
+     *
+     * @throws IllegalStateException if the job already has an id
+     */
+    public Job stored(long id) {
+        if (this.id != null) {
+            throw new IllegalStateException("job " + this.id + " is already stored");
+        }
+        Job j = new Job();
+        j.id = id;
+        j.agent = agent;
+        j.repo = repo;
+        j.payload = payload;
+        j.priority = priority;
+        j.status = status;
+        j.attempts = attempts;
+        j.maxAttempts = maxAttempts;
+        j.transientAttempts = transientAttempts;
+        j.availableAt = availableAt;
+        j.runId = runId;
+        j.pid = pid;
+        j.startedAt = startedAt;
+        j.claimedBy = claimedBy;
+        j.finishedAt = finishedAt;
+        j.error = error;
+        j.idempotencyKey = idempotencyKey;
+        j.requestHash = requestHash;
+        j.submittedBy = submittedBy;
+        j.cancelRequested = cancelRequested;
+        j.createdAt = createdAt;
+        j.updatedAt = updatedAt;
+        return j;
+    }
+
     /** Whether an operator may retry the job: it failed or was cancelled. */
     public boolean canRetry() {
         return status == JobStatus.FAILED || status == JobStatus.CANCELLED;

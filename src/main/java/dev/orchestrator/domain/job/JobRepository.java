@@ -6,10 +6,12 @@ import dev.orchestrator.domain.run.AgentRun;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
-/** Entity-managed access to jobs and their runs (the hot transitions live in the queue's SQL). */
+/**
+ * Entity-managed access to jobs and their runs: reads and the operator transitions (the hot
+ * transitions and the enqueue live in the queue's SQL stores).
+ */
 public interface JobRepository {
     /** Filters of the job list; null fields do not filter; {@code scope} limits the repos seen. */
     record ListFilter(JobStatus status, String repo, String agent, RepoScope scope) {
@@ -18,15 +20,17 @@ public interface JobRepository {
         }
     }
 
-    /** Persists a new job and its dependencies in one transaction and returns it with its id. */
-    Job add(Job job, List<Long> dependsOn);
-
     Optional<Job> find(long id);
 
-    Optional<Job> findByIdempotencyKey(String key);
+    /** A job with the ids it depends on and its runs, oldest first, read together. */
+    record Details(Job job, List<Long> dependsOn, List<AgentRun> runs) {
+    }
 
-    /** Which of {@code ids} exist. */
-    Set<Long> existing(Collection<Long> ids);
+    /** The job, its dependencies and its runs, in one transaction (one connection). */
+    Optional<Details> details(long id);
+
+    /** The jobs with these ids that exist, by id. */
+    List<Job> findAll(Collection<Long> ids);
 
     /** The ids the job depends on. */
     List<Long> dependenciesOf(long jobId);

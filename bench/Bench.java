@@ -26,11 +26,16 @@ import java.util.stream.Stream;
 public class Bench {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static final Duration DEADLINE = Duration.ofMinutes(10);
+    /** The API's bearer token: bench/run.sh starts the server with ORCH_API_TOKEN and passes it on. */
+    static final String TOKEN = System.getenv("ORCH_API_TOKEN");
 
     public static void main(String[] args) throws Exception {
         String base = args[0].replaceAll("/$", "");
         if (!URI.create(base).getHost().matches("127\\.0\\.0\\.1|localhost|\\[::1\\]")) {
             throw new IllegalArgumentException("the benchmark only talks to a server on loopback");
+        }
+        if (TOKEN == null || TOKEN.isBlank()) {
+            throw new IllegalArgumentException("set ORCH_API_TOKEN to the server's admin token");
         }
         Path data = Path.of(args[1]);
         int latencyJobs = args.length > 2 ? Integer.parseInt(args[2]) : 200;
@@ -56,8 +61,10 @@ public class Bench {
         System.out.printf("  p50 %.1f ms   p95 %.1f ms   p99 %.1f ms   max %.1f ms%n%n", pct(lat, 50) / 1000.0,
                 pct(lat, 95) / 1000.0, pct(lat, 99) / 1000.0, lat.get(lat.size() - 1) / 1000.0);
 
-        // 2. drain rate of /bin/true jobs
+        // 2. drain rate of /bin/true jobs: enqueued by 8 HTTP clients while claiming is paused, then
+        //    resumed and timed until all are done (no HTTP load competes with the drain)
         long doneBefore = intField(get(base + "/api/queue"), "done");
+        check(post(base + "/api/queue/pause", ""), "pause");
         long t0 = System.nanoTime();
         ExecutorService clients = Executors.newFixedThreadPool(8);
         AtomicInteger posted = new AtomicInteger();
@@ -76,12 +83,15 @@ public class Bench {
                 return null;
             }));
         }
-        for (Future<?> f : fs) {
-            f.get(DEADLINE.toMinutes(), TimeUnit.MINUTES);
+        try {
+            for (Future<?> f : fs) {
+                f.get(DEADLINE.toMinutes(), TimeUnit.MINUTES);
+            }
+        } finally {
+            clients.shutdown();
+            check(post(base + "/api/queue/resume", ""), "resume");
         }
-        clients.shutdown();
         long enqueued = System.nanoTime();
-        long doneAtEnqueued = intField(get(base + "/api/queue"), "done") - doneBefore;
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         while (intField(get(base + "/api/queue"), "done") - doneBefore < drainJobs) {
             if (System.nanoTime() > deadline) {
@@ -90,13 +100,11 @@ public class Bench {
             Thread.sleep(20);
         }
         long drained = System.nanoTime();
-        double drainSeconds = (drained - t0) / 1e9;
-        System.out.printf("Drain of %d /bin/true jobs (enqueued by 8 HTTP clients while draining):%n", drainJobs);
-        System.out.printf("  enqueue %.0f jobs/s; all done after %.2f s: %.0f jobs/s through the queue%n",
-                drainJobs / ((enqueued - t0) / 1e9), drainSeconds, drainJobs / drainSeconds);
-        System.out.printf("  after the last enqueue (no HTTP load): %d jobs drained in %.2f s: %.0f jobs/s%n%n",
-                drainJobs - doneAtEnqueued, (drained - enqueued) / 1e9,
-                (drainJobs - doneAtEnqueued) / ((drained - enqueued) / 1e9));
+        double drainRate = drainJobs / ((drained - enqueued) / 1e9);
+        System.out.printf("Drain of %d /bin/true jobs at %d slots (enqueued while claiming was paused):%n", drainJobs,
+                maxConcurrency);
+        System.out.printf("  enqueue %.0f jobs/s (8 HTTP clients); after resume all done in %.2f s: %.0f jobs/s%n%n",
+                drainJobs / ((enqueued - t0) / 1e9), (drained - enqueued) / 1e9, drainRate);
 
         // 3. the JVM's own spawn rate on this machine, same run, same slots
         double plain = spawnRate(drainJobs, slots, List.of("/bin/true"), null);
@@ -119,8 +127,8 @@ public class Bench {
         System.out.printf("JVM spawn rate of %d /bin/true with %d threads (no queue, no database):%n", drainJobs, slots);
         System.out.printf("  plain ProcessBuilder: %.0f/s;  setsid, output to a file: %.0f/s;"
                 + "  exactly as the runner starts agents (also the exit-status wrapper): %.0f/s%n", plain, setsid, wrapped);
-        System.out.printf("  queue drain rate (no HTTP load) / runner spawn rate = %.0f%%%n",
-                100 * ((drainJobs - doneAtEnqueued) / ((drained - enqueued) / 1e9)) / wrapped);
+        System.out.printf("  queue drain rate / plain spawn rate = %.0f%%;  / runner spawn rate = %.0f%%%n",
+                100 * drainRate / plain, 100 * drainRate / wrapped);
     }
 
     static long idleLatencyMicros(String base, Path data) throws Exception {
@@ -150,6 +158,12 @@ public class Bench {
             Thread.sleep(1);
         }
         throw new IllegalStateException("job " + id + " did not start within 30 s");
+    }
+
+    static void check(HttpResponse<String> r, String what) {
+        if (r.statusCode() / 100 != 2) {
+            throw new IllegalStateException(what + " failed: " + r.statusCode() + " " + r.body());
+        }
     }
 
     static void awaitStatus(String base, long id, String status) throws Exception {
@@ -201,12 +215,14 @@ public class Bench {
     }
 
     static String get(String url) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + TOKEN).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
     static HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + TOKEN)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

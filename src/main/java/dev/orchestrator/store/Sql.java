@@ -158,6 +158,10 @@ final class Sql {
     record TextArray(Collection<String> values) {
     }
 
+    /** A {@code bigint[]} parameter. */
+    record LongArray(Collection<Long> values) {
+    }
+
     @FunctionalInterface
     interface RowMapper<T> {
         T map(ResultSet rs) throws SQLException;
@@ -188,6 +192,8 @@ final class Sql {
         } else if (value instanceof TextArray a) {
             Array array = c.createArrayOf("text", a.values().toArray());
             ps.setArray(index, array);
+        } else if (value instanceof LongArray a) {
+            ps.setArray(index, c.createArrayOf("bigint", a.values().toArray()));
         } else {
             ps.setObject(index, value);
         }

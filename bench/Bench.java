@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -52,14 +53,28 @@ public class Bench {
             idleLatencyMicros(base, data); // warm-up: JIT, pools
         }
         List<Long> lat = new ArrayList<>();
+        List<Long> toInsert = new ArrayList<>();
+        List<Long> toClaim = new ArrayList<>();
+        List<Long> toAgent = new ArrayList<>();
         for (int i = 0; i < latencyJobs; i++) {
-            lat.add(idleLatencyMicros(base, data));
+            long[] l = idleLatencyMicros(base, data);
+            lat.add(l[0]);
+            toInsert.add(l[1]);
+            toClaim.add(l[2]);
+            toAgent.add(l[3]);
         }
         Collections.sort(lat);
         System.out.printf("Idle dispatch latency, POST /api/jobs -> agent process started (%d jobs, one at a time):%n",
                 latencyJobs);
-        System.out.printf("  p50 %.1f ms   p95 %.1f ms   p99 %.1f ms   max %.1f ms%n%n", pct(lat, 50) / 1000.0,
+        System.out.printf("  p50 %.1f ms   p95 %.1f ms   p99 %.1f ms   max %.1f ms%n", pct(lat, 50) / 1000.0,
                 pct(lat, 95) / 1000.0, pct(lat, 99) / 1000.0, lat.get(lat.size() - 1) / 1000.0);
+        // where the time goes, from the job's own timestamps (one machine, one system clock)
+        for (List<Long> l : List.of(toInsert, toClaim, toAgent)) {
+            Collections.sort(l);
+        }
+        System.out.printf("  p50 of its parts: POST sent -> created_at %.1f ms; created_at -> claimed (started_at) %.1f ms;"
+                + " claimed -> agent started %.1f ms%n%n", pct(toInsert, 50) / 1000.0, pct(toClaim, 50) / 1000.0,
+                pct(toAgent, 50) / 1000.0);
 
         // 2. drain rate of /bin/true jobs: enqueued by 8 HTTP clients while claiming is paused, then
         //    resumed and timed until all are done (no HTTP load competes with the drain)
@@ -68,6 +83,7 @@ public class Bench {
         long t0 = System.nanoTime();
         ExecutorService clients = Executors.newFixedThreadPool(8);
         AtomicInteger posted = new AtomicInteger();
+        AtomicLong lastId = new AtomicLong();
         List<Future<?>> fs = new ArrayList<>();
         for (int c = 0; c < 8; c++) {
             fs.add(clients.submit(() -> {
@@ -79,6 +95,7 @@ public class Bench {
                     if (r.statusCode() != 201) {
                         throw new IllegalStateException("enqueue failed: " + r.statusCode() + " " + r.body());
                     }
+                    lastId.accumulateAndGet(intField(r.body(), "id"), Math::max);
                 }
                 return null;
             }));
@@ -93,11 +110,19 @@ public class Bench {
         }
         long enqueued = System.nanoTime();
         long deadline = System.nanoTime() + DEADLINE.toNanos();
+        // the last job claimed (the newest) ends about last; GET /api/queue counts and explains the whole
+        // queue, which would load the server while it drains: read it only once that job is done
+        while (!get(base + "/api/jobs/" + lastId.get()).contains("\"status\":\"done\"")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("drain did not finish within " + DEADLINE);
+            }
+            Thread.sleep(10);
+        }
         while (intField(get(base + "/api/queue"), "done") - doneBefore < drainJobs) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("drain did not finish within " + DEADLINE);
             }
-            Thread.sleep(20);
+            Thread.sleep(10);
         }
         long drained = System.nanoTime();
         double drainRate = drainJobs / ((drained - enqueued) / 1e9);
@@ -131,7 +156,8 @@ public class Bench {
                 100 * drainRate / plain, 100 * drainRate / wrapped);
     }
 
-    static long idleLatencyMicros(String base, Path data) throws Exception {
+    /** {total, sent -> created_at, created_at -> started_at (the claim), started_at -> agent start}, in µs. */
+    static long[] idleLatencyMicros(String base, Path data) throws Exception {
         Instant sent = Instant.now();
         HttpResponse<String> r = post(base + "/api/jobs", "{\"agent\":\"stamp\",\"repo\":\"bench\"}");
         if (r.statusCode() != 201) {
@@ -149,8 +175,11 @@ public class Bench {
                         if (!text.isEmpty()) {
                             long nanos = Long.parseLong(text.lines().findFirst().orElseThrow().trim());
                             Instant started = Instant.ofEpochSecond(0, nanos);
-                            awaitStatus(base, id, "done");
-                            return Duration.between(sent, started).toNanos() / 1000;
+                            String job = awaitStatus(base, id, "done");
+                            Instant created = instantField(job, "created_at");
+                            Instant claimed = instantField(job, "started_at");
+                            return new long[] {micros(sent, started), micros(sent, created), micros(created, claimed),
+                                    micros(claimed, started)};
                         }
                     }
                 }
@@ -166,14 +195,28 @@ public class Bench {
         }
     }
 
-    static void awaitStatus(String base, long id, String status) throws Exception {
+    static String awaitStatus(String base, long id, String status) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!get(base + "/api/jobs/" + id).contains("\"status\":\"" + status + "\"")) {
+        String job;
+        while (!(job = get(base + "/api/jobs/" + id)).contains("\"status\":\"" + status + "\"")) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("job " + id + " not " + status);
             }
             Thread.sleep(2);
         }
+        return job;
+    }
+
+    static long micros(Instant from, Instant to) {
+        return Duration.between(from, to).toNanos() / 1000;
+    }
+
+    static Instant instantField(String json, String field) {
+        Matcher m = Pattern.compile("\"" + field + "\":\"([^\"]+)\"").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + field + " in " + json);
+        }
+        return Instant.parse(m.group(1));
     }
 
     static double spawnRate(int n, int threads, List<String> argv, Path log) throws Exception {

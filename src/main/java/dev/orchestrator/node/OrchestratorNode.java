@@ -45,7 +45,7 @@ import java.util.logging.Logger;
  */
 public final class OrchestratorNode {
     /** Most starts (attach, spawn, stamp) in flight at once beside the claims. */
-    static final int PARALLEL_STARTS = 4;
+    static final int PARALLEL_STARTS = 8;
     private static final Logger LOG = Logger.getLogger(OrchestratorNode.class.getName());
 
     private final NodeContext context;

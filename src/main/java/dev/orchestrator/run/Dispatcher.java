@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -114,17 +113,18 @@ public class Dispatcher {
 
     private void loop() {
         LOG.log(Level.INFO, "dispatcher started on node {0}: {1}", new Object[] {node.id(), policy});
+        boolean signalled = true;
         while (!stopping) {
             Duration wait = pollInterval;
             try {
-                drain();
-                wait = untilNextAvailable();
+                Pass pass = drain(!signalled);
+                wait = pass.mayHaveWaitingWork() ? untilNextAvailable() : pollInterval;
             } catch (RuntimeException e) {
                 errors.incrementAndGet();
                 LOG.log(Level.WARNING, "dispatcher pass failed; retrying in " + pollInterval.toMillis() + " ms", e);
             }
             try {
-                signal.await(wait);
+                signalled = signal.await(wait);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -134,31 +134,76 @@ public class Dispatcher {
     }
 
     /**
+     * What a pass did: how many jobs it claimed, and whether it stopped with a slot of this node
+     * still free (then a backed-off job may be what it waits for; else a freed slot wakes it).
+     */
+    record Pass(int claimed, boolean mayHaveWaitingWork) {
+    }
+
+    /**
      * Claims and starts jobs until no slot or no eligible job is left; returns how many were claimed.
-     * Claims happen one after another (in claim order, under the cluster-wide claim lock); up to
-     * {@code parallelStarts} starts run beside them. Returns only when every start it began has
-     * finished, so a stop never races a start.
+     * See {@link #drain(boolean)}.
      */
     public int drain() {
+        return drain(false).claimed();
+    }
+
+    /**
+     * Claims and starts jobs until no slot or no eligible job is left. Each claim transaction takes
+     * as many jobs as this node has slots and starts free ({@link ClaimStore#claimAndAttach}: one
+     * claim lock, one commit, the runs attached in it); the starts run beside the next claims on the
+     * node's executor, at most {@code parallelStarts} at once. Returns only when every start it began
+     * has finished, so a stop never races a start.
+     *
+     * <p>How many slots are free is a hint from this node's own view: the runs it watches and the
+     * starts in flight. Every claim still checks capacity and every gate in the database, so the hint
+     * only saves the claim that would find every slot taken. It never counts too few (a run leaves
+     * {@link ActiveRuns} after its end was recorded, then frees its slot with a wake-up); should it
+     * count too many, {@code force} (the poll interval passed without a wake-up) still tries one claim.
+     */
+    Pass drain(boolean force) {
         int claimed = 0;
+        boolean slotLeft = true;
         List<CompletableFuture<Void>> inFlight = new ArrayList<>();
         RuntimeException failure = null;
         try {
             while (!stopping && !paused) {
                 inFlight.removeIf(CompletableFuture::isDone);
-                if (inFlight.size() >= parallelStarts) {
-                    CompletableFuture.anyOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
-                    continue;
+                int free = Math.min(policy.maxConcurrency() - starter.watching() - inFlight.size(),
+                        parallelStarts - inFlight.size());
+                if (free <= 0) {
+                    if (!inFlight.isEmpty()) {
+                        CompletableFuture.anyOf(inFlight.toArray(CompletableFuture[]::new)).exceptionally(e -> null)
+                                .join();
+                        continue;
+                    }
+                    if (!force) {
+                        slotLeft = false; // every slot holds a run of this node: its end wakes the dispatcher
+                        break;
+                    }
+                    free = 1;
                 }
-                Optional<ClaimedJob> claim = claims.claimNext(node.id(), node.clock().instant(), policy);
-                if (claim.isEmpty()) {
+                force = false;
+                List<ClaimStore.ClaimedRun> batch = claims.claimAndAttach(node.identity(), node.clock().instant(),
+                        policy, free, starter.logFiles());
+                boolean last = batch.size() < free; // no eligible job left, or no free slot in the cluster
+                for (int i = 0; i < batch.size(); i++) {
+                    ClaimStore.ClaimedRun c = batch.get(i);
+                    claimed++;
+                    ClaimedJob job = c.job();
+                    node.events().claimed(job.agent(), job.availableAt() == null || job.claimedAt() == null ? null
+                            : Duration.between(job.availableAt(), job.claimedAt()));
+                    if (last && i == batch.size() - 1) {
+                        // the pass ends here and would only wait for its starts: start the last one on this
+                        // thread, without the hand-over to the executor (an idle job starts sooner)
+                        inFlight.add(startHere(c));
+                    } else {
+                        inFlight.add(CompletableFuture.runAsync(() -> starter.start(c), node.executor()));
+                    }
+                }
+                if (last) {
                     break;
                 }
-                claimed++;
-                ClaimedJob job = claim.get();
-                node.events().claimed(job.agent(), job.availableAt() == null || job.claimedAt() == null ? null
-                        : Duration.between(job.availableAt(), job.claimedAt()));
-                inFlight.add(CompletableFuture.runAsync(() -> starter.start(job), node.executor()));
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -177,7 +222,16 @@ public class Dispatcher {
         if (failure != null) {
             throw failure;
         }
-        return claimed;
+        return new Pass(claimed, slotLeft);
+    }
+
+    private CompletableFuture<Void> startHere(ClaimStore.ClaimedRun c) {
+        try {
+            starter.start(c);
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private Duration untilNextAvailable() {

@@ -17,14 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Turns a claimed job into a watched process: attach a run (fenced by the claim), prepare its
- * files, start the agent, stamp the pid (fenced by the run), and hand the exit to
- * {@link RunCompletion} on the node's executor. No transaction is open while a process runs.
+ * Turns a claimed job, whose run the claim attached, into a watched process: prepare its files,
+ * start the agent, stamp the pid (fenced by the run), and hand the exit to {@link RunCompletion}
+ * on the node's executor. No transaction is open while a process runs.
  */
 public class RunStarter {
     private static final Logger LOG = Logger.getLogger(RunStarter.class.getName());
@@ -57,16 +56,23 @@ public class RunStarter {
         this.serverEnv = Map.copyOf(serverEnv);
     }
 
-    /** Starts {@code job}; never throws for a bad job (its failure is recorded on the job instead). */
-    public void start(ClaimedJob job) {
-        Optional<RunStart> attached = claims.attachRun(job, node.identity(), node.clock().instant(),
-                runId -> places.runFiles().logFile(job.id(), runId));
-        if (attached.isEmpty()) {
-            node.events().record(QueueEvent.OWNERSHIP_LOST);
-            LOG.log(Level.WARNING, "job {0}: claim was taken before its run could be attached", job.id());
-            return;
-        }
-        RunStart run = attached.get();
+    /** How many runs this node watches (each holds a slot until its end is recorded). */
+    int watching() {
+        return active.size();
+    }
+
+    /** Where runs write their output: {@code <runs>/<job>/<run>/output.log}. */
+    ClaimStore.LogFiles logFiles() {
+        return places.runFiles()::logFile;
+    }
+
+    /**
+     * Starts the run attached to {@code claimed} (in the claim's transaction); never throws for a bad
+     * job (its failure is recorded on the job instead).
+     */
+    public void start(ClaimStore.ClaimedRun claimed) {
+        ClaimedJob job = claimed.job();
+        RunStart run = claimed.run();
         LaunchedProcess process;
         AgentDefinition agent;
         try {

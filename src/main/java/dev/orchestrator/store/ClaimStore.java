@@ -10,6 +10,7 @@ import dev.orchestrator.domain.job.Ownership;
 import dev.orchestrator.domain.node.NodeIdentity;
 import dev.orchestrator.domain.run.RunStart;
 import dev.orchestrator.store.Sql.Params;
+import dev.orchestrator.store.Sql.TypedArray;
 import dev.orchestrator.store.Sql.TextArray;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.List;
@@ -270,31 +272,49 @@ public class ClaimStore {
              ORDER BY j.id
             """);
 
-    /** A run row for a claimed job; attempt = number of earlier runs + 1. */
-    static final Sql INSERT_RUN = Sql.of("""
-            INSERT INTO agent_runs (job_id, attempt, node_id, host, boot_id, started_at, log_path)
-            VALUES (:job, (SELECT count(*) + 1 FROM agent_runs WHERE job_id = :job), :node, :host, :boot_id, :now, '')
-            RETURNING id, attempt
+    /** Run ids for runs about to be attached, taken ahead so each run's log path is known when it is inserted. */
+    static final Sql NEXT_RUN_IDS = Sql.of("""
+            SELECT nextval(pg_get_serial_sequence('agent_runs', 'id')) AS id FROM generate_series(1, :count)
             """);
 
-    static final Sql SET_RUN_LOG_PATH = Sql.of("UPDATE agent_runs SET log_path = :log_path WHERE id = :run");
-
-    /** Attaches the run to the job, fenced by the claim (no run yet, same claim time and node). */
-    static final Sql ATTACH_RUN = Sql.of("""
-            UPDATE jobs SET run_id = :run, updated_at = :now
-             WHERE id = :id AND status = 'running' AND run_id IS NULL AND started_at = :claimed_at
-               AND claimed_by = :node
+    /**
+     * Attaches a run to each of the given claimed jobs and inserts the run rows, in one statement,
+     * fenced by the claim (no run yet, the same claim time and node): a job whose claim was taken
+     * gets no run row. attempt = number of earlier runs of the job + 1. One row per attached run.
+     */
+    static final Sql ATTACH_RUNS = Sql.of("""
+            WITH new_runs AS (
+                SELECT * FROM unnest(CAST(:job_ids AS bigint[]), CAST(:run_ids AS bigint[]), CAST(:log_paths AS text[]))
+                              AS n (job_id, run_id, log_path)),
+            attached AS (
+                UPDATE jobs j SET run_id = n.run_id, updated_at = :now
+                  FROM new_runs n
+                 WHERE j.id = n.job_id AND j.status = 'running' AND j.run_id IS NULL AND j.started_at = :claimed_at
+                   AND j.claimed_by = :claimed_by
+                RETURNING j.id, j.run_id)
+            INSERT INTO agent_runs (id, job_id, attempt, node_id, host, boot_id, started_at, log_path)
+                   OVERRIDING SYSTEM VALUE
+            SELECT a.run_id, a.id, (SELECT count(*) + 1 FROM agent_runs r WHERE r.job_id = a.id),
+                   :node, :host, :boot_id, :now, n.log_path
+              FROM attached a JOIN new_runs n ON n.job_id = a.id
+            RETURNING id, job_id, attempt
             """);
 
-    static final Sql STAMP_JOB_PID = Sql.of("""
-            UPDATE jobs SET pid = :pid, updated_at = :now
-             WHERE {running_run}
-            """);
-
-    static final Sql STAMP_RUN_PROCESS = Sql.of("""
-            UPDATE agent_runs SET pid = :pid, process_started_at = :process_started_at,
-                   process_start_ticks = :start_ticks
-             WHERE id = :run AND finished_at IS NULL
+    /**
+     * Records the OS process on the job (fenced by the run) and on the run, in one statement; the
+     * job's row count answers whether the run still owns the job.
+     */
+    static final Sql STAMP_PROCESS = Sql.of("""
+            WITH job AS (
+                UPDATE jobs SET pid = :pid, updated_at = :now
+                 WHERE {running_run}
+                RETURNING id),
+            run AS (
+                UPDATE agent_runs SET pid = :pid, process_started_at = :process_started_at,
+                       process_start_ticks = :start_ticks
+                 WHERE id = :run_id AND finished_at IS NULL
+                RETURNING id)
+            SELECT (SELECT count(*) FROM job) AS job_rows
             """);
 
     static final Sql NEXT_AVAILABLE_AT = Sql.of("""
@@ -307,6 +327,16 @@ public class ClaimStore {
         this.tx = new Transactions(dataSource);
     }
 
+    /** Where a run writes its output, given its job and the new run's id. */
+    @FunctionalInterface
+    public interface LogFiles {
+        Path of(long jobId, long runId);
+    }
+
+    /** A job claimed with its run attached in the claim's own transaction. */
+    public record ClaimedRun(ClaimedJob job, RunStart run) {
+    }
+
     /**
      * Claims the next eligible job for {@code nodeId} under {@code policy}: queued -> running,
      * run_id and pid written NULL, started_at stamped. Claims are serialised cluster-wide by an
@@ -314,21 +344,12 @@ public class ClaimStore {
      */
     public Optional<ClaimedJob> claimNext(String nodeId, Instant now, ClaimPolicy policy) {
         return tx.inTransaction(c -> {
-            LOCK_CLAIMS.first(c, Params.of("key", CLAIM_LOCK_KEY), rs -> Boolean.TRUE);
-            boolean fenced = LOCK_OWN_NODE.first(c, Params.of("node", nodeId), rs -> rs.getBoolean("fenced"))
-                    .orElse(false);
-            if (fenced) {
-                return Optional.<ClaimedJob>empty(); // its heartbeat will find out and act
+            if (!lockForClaims(c, nodeId)) {
+                return Optional.<ClaimedJob>empty(); // fenced: its heartbeat will find out and act
             }
-            Map<String, Long> saturated = saturatedAgents(c, policy);
-            Optional<ClaimedJob> claimed = claimNext(policy).first(c,
-                    gateParams(now, policy, saturated).with("node", nodeId),
-                    rs -> new ClaimedJob(rs.getLong("id"), rs.getString("agent"), rs.getString("repo"),
-                            rs.getString("payload"), rs.getInt("priority"), rs.getInt("attempts"),
-                            rs.getInt("max_attempts"), rs.getInt("transient_attempts"), Sql.instant(rs, "started_at"),
-                            rs.getString("claimed_by"), Sql.instant(rs, "available_at")));
-            compactLanes(c, policy, saturated, claimed);
-            return claimed;
+            Attempt attempt = claimOneLocked(c, nodeId, now, policy);
+            compactLanes(c, policy, attempt);
+            return attempt.claimed();
         });
     }
 
@@ -337,8 +358,9 @@ public class ClaimStore {
      * probe them again. Only ever costs or saves time: a lane row is deleted only while locked, and
      * replaced by the lane's head read after the lock was taken.
      */
-    private static void compactLanes(Connection c, ClaimPolicy policy, Map<String, Long> saturated,
-                                     Optional<ClaimedJob> claimed) throws SQLException {
+    private static void compactLanes(Connection c, ClaimPolicy policy, Attempt attempt) throws SQLException {
+        Map<String, Long> saturated = attempt.saturated();
+        Optional<ClaimedJob> claimed = attempt.claimed();
         Sql pick = policy.dependencyGate() ? COMPACT_PICK : COMPACT_PICK_DEPS_OFF;
         List<Long> stale = pick.list(c, Params.of("serial_gate", policy.serialGate(),
                 "saturated_agents", new TextArray(saturated.keySet()),
@@ -346,7 +368,7 @@ public class ClaimStore {
                 "job", claimed.map(ClaimedJob::id).orElse(Long.MAX_VALUE),
                 "limit", COMPACT_LIMIT), rs -> rs.getLong("id"));
         if (!stale.isEmpty()) {
-            COMPACT_APPLY.update(c, Params.of("ids", new Sql.TypedArray("int8", stale)));
+            COMPACT_APPLY.update(c, Params.of("ids", new TypedArray("int8", stale)));
         }
     }
 
@@ -364,40 +386,123 @@ public class ClaimStore {
     }
 
     /**
+     * Up to {@code max} claims in one transaction under one claim lock, each exactly as
+     * {@link #claimNext} would make it one after another (each claim sees the ones before it, so
+     * capacity, the serial gate and agent limits hold exactly), then a run attached to every claimed
+     * job in the same transaction. Stops early at the first claim that finds nothing (no free slot or
+     * no eligible job). Empty if nothing was claimed.
+     */
+    public List<ClaimedRun> claimAndAttach(NodeIdentity node, Instant now, ClaimPolicy policy, int max,
+                                           LogFiles logFiles) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1: " + max);
+        }
+        return tx.inTransaction(c -> {
+            if (!lockForClaims(c, node.id())) {
+                return List.<ClaimedRun>of(); // fenced: its heartbeat will find out and act
+            }
+            List<ClaimedJob> claimed = new ArrayList<>(max);
+            Attempt last;
+            do {
+                last = claimOneLocked(c, node.id(), now, policy);
+                last.claimed().ifPresent(claimed::add);
+            } while (last.claimed().isPresent() && claimed.size() < max);
+            compactLanes(c, policy, last); // once, behind the last walk: it went furthest
+            if (claimed.isEmpty()) {
+                return List.<ClaimedRun>of();
+            }
+            List<ClaimedRun> attached = attach(c, claimed, node, now, logFiles);
+            if (attached.size() != claimed.size()) {
+                // the claims were made in this very transaction: a fence that does not hold is a bug
+                throw new IllegalStateException("attached " + attached.size() + " of the " + claimed.size()
+                        + " jobs claimed in the same transaction");
+            }
+            return attached;
+        });
+    }
+
+    /** Takes the cluster-wide claim lock and share-locks the node's row; false if the node is fenced. */
+    private static boolean lockForClaims(Connection c, String nodeId) throws SQLException {
+        LOCK_CLAIMS.first(c, Params.of("key", CLAIM_LOCK_KEY), rs -> Boolean.TRUE);
+        return !LOCK_OWN_NODE.first(c, Params.of("node", nodeId), rs -> rs.getBoolean("fenced")).orElse(false);
+    }
+
+    /** One claim's walk: the job it claimed, if any, and the agents it found at their limit. */
+    private record Attempt(Optional<ClaimedJob> claimed, Map<String, Long> saturated) {
+    }
+
+    /** One claim under the claim lock ({@link #lockForClaims} first, in the same transaction). */
+    private static Attempt claimOneLocked(Connection c, String nodeId, Instant now, ClaimPolicy policy)
+            throws SQLException {
+        Map<String, Long> saturated = saturatedAgents(c, policy);
+        return new Attempt(claimNext(policy).first(c, gateParams(now, policy, saturated).with("node", nodeId),
+                rs -> new ClaimedJob(rs.getLong("id"), rs.getString("agent"), rs.getString("repo"),
+                        rs.getString("payload"), rs.getInt("priority"), rs.getInt("attempts"),
+                        rs.getInt("max_attempts"), rs.getInt("transient_attempts"), Sql.instant(rs, "started_at"),
+                        rs.getString("claimed_by"), Sql.instant(rs, "available_at"))), saturated);
+    }
+
+    /**
      * Creates the run row for a claimed job and attaches it (job.run_id), fenced by the claim.
-     * Empty if the job is no longer this claim's (the transaction is rolled back: no run row).
+     * Empty if the job is no longer this claim's (no run row is written).
      *
      * @param logFileFor where the run writes its output, given the new run id
      */
     public Optional<RunStart> attachRun(ClaimedJob job, NodeIdentity node, Instant now, LongFunction<Path> logFileFor) {
-        return tx.inTransaction(c -> {
-            record Inserted(long runId, int attempt) {
-            }
-            Inserted run = INSERT_RUN.first(c, Params.of("job", job.id(), "node", node.id(), "host", node.host(),
-                    "boot_id", node.bootId(), "now", now), rs -> new Inserted(rs.getLong("id"), rs.getInt("attempt")))
-                    .orElseThrow();
-            Path log = logFileFor.apply(run.runId());
-            SET_RUN_LOG_PATH.update(c, Params.of("log_path", log.toString(), "run", run.runId()));
-            int rows = ATTACH_RUN.update(c, Params.of("run", run.runId(), "now", now, "id", job.id(),
-                    "claimed_at", job.claimedAt(), "node", job.claimedBy()));
-            if (!Ownership.fromRowCount(rows).owned()) {
-                c.rollback();
-                return Optional.<RunStart>empty();
-            }
-            return Optional.of(new RunStart(job.id(), run.runId(), run.attempt(), log.getParent()));
-        });
+        return tx.inTransaction(c -> attach(c, List.of(job), node, now, (jobId, runId) -> logFileFor.apply(runId))
+                .stream().map(ClaimedRun::run).findFirst());
     }
 
-    /** Records the OS process of a run once it exists. LOST: the job is no longer this run's. */
+    /**
+     * Attaches runs to jobs claimed together (one claim time, one node), two statements whatever
+     * their number: the run ids, then {@link #ATTACH_RUNS}. Returns the runs attached, in the
+     * order of {@code jobs}; a job whose claim was taken meanwhile is left out.
+     */
+    private static List<ClaimedRun> attach(Connection c, List<ClaimedJob> jobs, NodeIdentity node, Instant now,
+                                           LogFiles logFiles) throws SQLException {
+        List<Long> runIds = NEXT_RUN_IDS.list(c, Params.of("count", jobs.size()), rs -> rs.getLong("id"));
+        List<Long> jobIds = new ArrayList<>(jobs.size());
+        List<String> logPaths = new ArrayList<>(jobs.size());
+        Map<Long, Path> logs = new HashMap<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            long jobId = jobs.get(i).id();
+            Path log = logFiles.of(jobId, runIds.get(i));
+            jobIds.add(jobId);
+            logPaths.add(log.toString());
+            logs.put(jobId, log);
+        }
+        ClaimedJob first = jobs.get(0);
+        for (ClaimedJob j : jobs) {
+            if (!j.claimedAt().equals(first.claimedAt()) || !j.claimedBy().equals(first.claimedBy())) {
+                throw new IllegalArgumentException("jobs attached together must share one claim time and node");
+            }
+        }
+        record Attached(long jobId, long runId, int attempt) {
+        }
+        Map<Long, Attached> byJob = new HashMap<>();
+        ATTACH_RUNS.list(c, Params.of("job_ids", new TypedArray("int8", jobIds), "run_ids", new TypedArray("int8", runIds), "log_paths", new TextArray(logPaths), "now", now, "claimed_at", first.claimedAt(),
+                "claimed_by", first.claimedBy(), "node", node.id(), "host", node.host(), "boot_id", node.bootId()),
+                rs -> byJob.put(rs.getLong("job_id"), new Attached(rs.getLong("job_id"), rs.getLong("id"),
+                        rs.getInt("attempt"))));
+        List<ClaimedRun> out = new ArrayList<>(byJob.size());
+        for (ClaimedJob j : jobs) {
+            Attached a = byJob.get(j.id());
+            if (a != null) {
+                out.add(new ClaimedRun(j, new RunStart(j.id(), a.runId(), a.attempt(), logs.get(j.id()).getParent())));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Records the OS process of a run once it exists, on the job (fenced by the run) and on the run,
+     * in one statement. LOST: the job is no longer this run's.
+     */
     public Ownership stampProcess(long jobId, long runId, long pid, Instant processStartedAt, Long startTicks,
                                   Instant now) {
-        return tx.inTransaction(c -> {
-            Ownership o = Ownership.fromRowCount(STAMP_JOB_PID.update(c,
-                    Params.of("pid", pid, "now", now, "id", jobId, "run_id", runId)));
-            STAMP_RUN_PROCESS.update(c, Params.of("pid", pid, "process_started_at", processStartedAt,
-                    "start_ticks", startTicks, "run", runId));
-            return o;
-        });
+        return tx.single(c -> Ownership.fromRowCount(STAMP_PROCESS.first(c, Params.of("pid", pid, "now", now,
+                "id", jobId, "run_id", runId, "process_started_at", processStartedAt, "start_ticks", startTicks),
+                rs -> rs.getInt("job_rows")).orElseThrow()));
     }
 
     /**

@@ -24,10 +24,10 @@ import javax.sql.DataSource;
  */
 public class FinishStore {
     /** running -> done. run_id, pid and started_at stay as the link to the run that did it. */
-    static final Sql FINISH_DONE = Sql.of("""
+    static final Sql FINISH_DONE = Sql.of(closingRun("""
             UPDATE jobs SET status = 'done', finished_at = :now, error = NULL, updated_at = :now
              WHERE {running_run}
-            """);
+            """));
 
     /**
      * A failed attempt (non-zero exit, launch failure, crash): attempts+1, then requeued with
@@ -51,26 +51,26 @@ public class FinishStore {
             """);
 
     /** A transient failure: back to queued, ownership cleared, attempts not counted, back-off. */
-    static final Sql REQUEUE_TRANSIENT = Sql.of("""
+    static final Sql REQUEUE_TRANSIENT = Sql.of(closingRun("""
             UPDATE jobs SET status = 'queued', {ownership_cleared},
                    transient_attempts = transient_attempts + 1, available_at = :available_at, error = :error,
                    updated_at = :now
              WHERE {running_run}
-            """);
+            """));
 
     /** A transient failure past ORCH_MAX_TRANSIENT_ATTEMPTS: the job fails, keeping the link to the run. */
-    static final Sql FAIL_TRANSIENT_EXHAUSTED = Sql.of("""
+    static final Sql FAIL_TRANSIENT_EXHAUSTED = Sql.of(closingRun("""
             UPDATE jobs SET status = 'failed', transient_attempts = transient_attempts + 1, finished_at = :now,
                    error = :error, updated_at = :now
              WHERE {running_run}
-            """);
+            """));
 
     /** Back to queued without counting an attempt (the node gave the run up, not the job). */
-    static final Sql REQUEUE_UNCOUNTED = Sql.of("""
+    static final Sql REQUEUE_UNCOUNTED = Sql.of(closingRun("""
             UPDATE jobs SET status = 'queued', {ownership_cleared}, available_at = :now, error = :error,
                    updated_at = :now
              WHERE {running_run}
-            """);
+            """));
 
     /**
      * The reaper's requeue of a job whose process was never stamped (spawn grace expired, or its
@@ -91,16 +91,31 @@ public class FinishStore {
             """);
 
     /** running -> cancelled, fenced by the run; keeps the link to the run. */
-    static final Sql FINISH_CANCELLED = Sql.of("""
+    static final Sql FINISH_CANCELLED = Sql.of(closingRun("""
             UPDATE jobs SET status = 'cancelled', finished_at = :now, error = :error, updated_at = :now
              WHERE {running_run}
-            """);
+            """));
 
     /** running -> cancelled for a claim that never got a run. */
     static final Sql CANCEL_UNSTARTED = Sql.of("""
             UPDATE jobs SET status = 'cancelled', finished_at = :now, error = :error, updated_at = :now
              WHERE id = :id AND status = 'running' AND run_id IS NULL
             """);
+
+    /**
+     * A fenced transition of a running job ({@code transition}, guarded by {@code {running_run}}) and
+     * the closing of its run, in one statement: the run gets {@code :outcome} if the transition took
+     * the job, else {@code superseded}; a closed run is never rewritten. {@code job_rows} is the
+     * transition's row count.
+     */
+    static String closingRun(String transition) {
+        return "WITH job AS (" + transition.strip() + " RETURNING id),\n"
+                + " run AS (UPDATE agent_runs SET finished_at = :now, exit_code = :exit_code,\n"
+                + "                outcome = CASE WHEN EXISTS (SELECT 1 FROM job) THEN :outcome ELSE 'superseded' END,\n"
+                + "                error = :error\n"
+                + "          WHERE id = :run_id AND finished_at IS NULL RETURNING id)\n"
+                + "SELECT (SELECT count(*) FROM job) AS job_rows";
+    }
 
     /** Closes an open run row with how it ended. Never reopens or rewrites a closed run. */
     static final Sql CLOSE_RUN = Sql.of("""
@@ -257,16 +272,15 @@ public class FinishStore {
     }
 
     /**
-     * One fenced transition of a running job and, in the same transaction, the closing of its run:
-     * with {@code outcome} if the job was still the run's, as superseded if it was not.
+     * One fenced transition of a running job and, in the same statement ({@link #closingRun}), the
+     * closing of its run: with {@code outcome} if the job was still the run's, as superseded if it
+     * was not. A single statement needs no transaction of its own: one round trip.
      */
     private Ownership fencedFinish(Sql transition, Params params, long runId, Integer exitCode, RunOutcome outcome,
                                    String error, Instant now) {
-        return tx.inTransaction(c -> {
-            Ownership o = Ownership.fromRowCount(transition.update(c, params));
-            closeRun(c, runId, now, exitCode, o.owned() ? outcome : RunOutcome.SUPERSEDED, error);
-            return o;
-        });
+        Params all = params.with("exit_code", exitCode).with("outcome", outcome.db()).with("error", error);
+        return tx.single(c -> Ownership.fromRowCount(transition.first(c, all, rs -> rs.getInt("job_rows"))
+                .orElseThrow()));
     }
 
     static void closeRun(Connection c, long runId, Instant now, Integer exitCode, RunOutcome outcome, String error)

@@ -39,6 +39,21 @@ final class Transactions {
         }
     }
 
+    /**
+     * One statement on a connection in auto-commit mode: atomic by itself, and one round trip fewer
+     * than {@link #inTransaction} (no separate COMMIT). Only for work that is a single statement.
+     */
+    <T> T single(Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            if (!c.getAutoCommit()) {
+                c.setAutoCommit(true);
+            }
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new QueueStoreException(e);
+        }
+    }
+
     private static void rollbackQuietly(Connection c, Exception cause) {
         try {
             c.rollback();

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
@@ -171,6 +172,41 @@ class OrchestratorNodeTest {
         assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM jobs WHERE status = 'running'")).isEqualTo(2);
 
         h.node().startDispatching(Executors.defaultThreadFactory());
+        Files.createDirectories(h.release().getParent());
+        Files.createFile(h.release());
+        awaitStatus(a, "done");
+        awaitStatus(b, "done");
+        awaitStatus(c, "done");
+    }
+
+    @Test
+    void one_pass_claims_every_free_slot_in_one_transaction_and_a_launch_failure_fails_only_its_own_job()
+            throws Exception {
+        h.configure(b -> b.setting("ORCH_MAX_CONCURRENCY", "3"));
+        h.start("n1");
+        long a = h.f.job().agent("wait").repo("a").insert();
+        long broken = h.f.job().agent("removed-agent").repo("x").maxAttempts(1).insert();
+        long b = h.f.job().agent("wait").repo("b").insert();
+        long c = h.f.job().agent("wait").repo("c").insert();
+
+        // three slots: one claim transaction takes three jobs; the failed launch frees its slot, which
+        // the same pass fills with a fourth
+        assertThat(h.node().dispatcher().drain()).isEqualTo(4);
+
+        assertThat(TestJobs.count(h.f.ds, "SELECT count(DISTINCT started_at) FROM jobs WHERE id IN (" + a + ", "
+                + broken + ", " + b + ")")).as("one claim time: one transaction").isEqualTo(1);
+        assertThat(job(broken).status()).isEqualTo("failed");
+        assertThat(job(broken).error()).contains("agent 'removed-agent' is not configured");
+        for (long id : List.of(a, b, c)) {
+            assertThat(job(id).status()).isEqualTo("running");
+            assertThat(job(id).pid()).isNotNull();
+            assertThat(TestJobs.count(h.f.ds, "SELECT count(*) FROM agent_runs WHERE job_id = " + id + " AND pid = "
+                    + job(id).pid())).isEqualTo(1);
+        }
+        assertThat(job(c).status()).isEqualTo("running");
+        assertThat(job(c).startedAt()).isAfter(job(a).startedAt());
+
+        assertThat(h.node().dispatcher().drain()).as("every slot holds a run of this node").isZero();
         Files.createDirectories(h.release().getParent());
         Files.createFile(h.release());
         awaitStatus(a, "done");

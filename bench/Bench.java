@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 /**
  * Orchestrator benchmark client (see bench/README.md). Talks only to the server on loopback, with
  * bounded loops. Usage: java bench/Bench.java BASE_URL DATA_DIR [LATENCY_JOBS] [DRAIN_JOBS] [SLOTS]
+ * (DRAIN_JOBS 0: the idle latency only; DATA_DIR is the data directory of the node that runs the jobs)
  */
 public class Bench {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -75,6 +76,10 @@ public class Bench {
         System.out.printf("  p50 of its parts: POST sent -> created_at %.1f ms; created_at -> claimed (started_at) %.1f ms;"
                 + " claimed -> agent started %.1f ms%n%n", pct(toInsert, 50) / 1000.0, pct(toClaim, 50) / 1000.0,
                 pct(toAgent, 50) / 1000.0);
+
+        if (drainJobs == 0) {
+            return; // latency only (bench/run.sh's cross-node section)
+        }
 
         // 2. drain rate of /bin/true jobs: enqueued by 8 HTTP clients while claiming is paused, then
         //    resumed and timed until all are done (no HTTP load competes with the drain)

@@ -44,7 +44,8 @@ JSON
 
 echo "building (mvn package, tests skipped)..."
 mvn -B -q -ntp -DskipTests package
-CP=$(mvn -B -q -ntp dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
+mvn -B -q -ntp -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$WORK/classpath.txt" -Dmdep.includeScope=test
+CP=$(cat "$WORK/classpath.txt")
 
 PIDS=()
 stop_all() {
@@ -132,7 +133,7 @@ if want load; then
   if [ -f bench/EnqueueLoad.java ]; then
     OUT=$(java bench/EnqueueLoad.java correctness http://127.0.0.1:18081 "$TOKEN" "$LOAD_JOBS" "$LOAD_CLIENTS" 2>&1) || true
     echo "$OUT" | tee -a "$RESULTS"
-    say "database: $(psql_ -p "$QPORT" -d postgres -Atc "SELECT 'jobs=' || count(*) || ' not_done=' || count(*) FILTER (WHERE status <> 'done') FROM jobs WHERE repo LIKE 'load-%'") $(psql_ -p "$QPORT" -d postgres -Atc "SELECT 'jobs_with_more_than_one_successful_run=' || count(*) FROM (SELECT job_id FROM agent_runs r JOIN jobs j ON j.id = r.job_id WHERE j.repo LIKE 'load-%' AND r.outcome = 'done' GROUP BY job_id HAVING count(*) > 1) x")"
+    say "database, every job of the server 'queue': $(psql_ -p "$QPORT" -d postgres -Atc "SELECT 'jobs=' || count(*) || ' not_done=' || count(*) FILTER (WHERE status <> 'done') FROM jobs") $(psql_ -p "$QPORT" -d postgres -Atc "SELECT 'jobs_with_more_than_one_run=' || count(*) FROM (SELECT job_id FROM agent_runs GROUP BY job_id HAVING count(*) > 1) x")"
   else
     say "bench/EnqueueLoad.java is missing: not measured"
   fi

@@ -68,6 +68,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
      */
     public static EmbeddedDatabase start(Path dataDir, int port, boolean keepData, Durability durability)
             throws IOException {
+        return start(dataDir, port, keepData, durability, Map.of());
+    }
+
+    /** As {@link #start(Path, int, boolean, Durability)}, with further server settings ({@code -c name=value}). */
+    public static EmbeddedDatabase start(Path dataDir, int port, boolean keepData, Durability durability,
+                                         Map<String, String> settings) throws IOException {
         Files.createDirectories(dataDir);
         stopOrphanedPostmaster(dataDir);
         EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
@@ -78,6 +84,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 .setPGStartupWait(Duration.ofSeconds(60))
                 .setRegisterShutdownHook(false);
         durability.settings().forEach(b::setServerConfig);
+        settings.forEach(b::setServerConfig);
         if (port > 0) {
             b.setPort(port);
         }

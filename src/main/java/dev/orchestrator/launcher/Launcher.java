@@ -76,8 +76,23 @@ public final class Launcher {
      * acknowledged survives a crash of the machine.
      */
     static EmbeddedDatabase startEmbeddedDatabase(Path dataDir) throws IOException {
-        return EmbeddedDatabase.start(dataDir.resolve("postgres"), 0, true, EmbeddedDatabase.Durability.DURABLE);
+        return EmbeddedDatabase.start(dataDir.resolve("postgres"), 0, true, EmbeddedDatabase.Durability.DURABLE,
+                SERVER_LOG);
     }
+
+    /**
+     * PostgreSQL's own messages (checkpoints, errors, a crash of a backend) into files under
+     * {@code data/postgres/log}, one per weekday, overwritten a week later: the library hands the
+     * server's stderr to a pipe that nobody reads once the server has started, so without the
+     * collector they are lost.
+     */
+    static final Map<String, String> SERVER_LOG = Map.of(
+            "logging_collector", "on",
+            "log_directory", "log",
+            "log_filename", "postgresql-%a.log",
+            "log_truncate_on_rotation", "on",
+            "log_rotation_age", "1d",
+            "log_rotation_size", "0");
 
     static Map<String, String> parseOptions(String[] args) {
         Map<String, String> opts = new HashMap<>();

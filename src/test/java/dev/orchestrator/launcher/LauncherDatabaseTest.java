@@ -1,13 +1,18 @@
 package dev.orchestrator.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +32,29 @@ class LauncherDatabaseTest {
             assertThat(setting(db, "synchronous_commit")).isEqualTo("on");
             assertThat(setting(db, "full_page_writes")).isEqualTo("on");
             assertThat(setting(db, "data_directory")).isEqualTo(dataDir.resolve("postgres").toString());
+        }
+    }
+
+    @Test
+    void the_launchers_database_keeps_its_own_log_in_files_under_its_data_directory() throws Exception {
+        try (EmbeddedDatabase db = Launcher.startEmbeddedDatabase(dataDir)) {
+            assertThat(setting(db, "logging_collector")).isEqualTo("on");
+            assertThat(setting(db, "log_directory")).isEqualTo("log");
+            Path logs = dataDir.resolve("postgres").resolve("log");
+            // the server logs its start ("database system is ready") into the collector's file
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                try (Stream<Path> files = Files.list(logs)) {
+                    return files.anyMatch(f -> {
+                        try {
+                            return Files.readString(f).contains("ready to accept connections");
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    });
+                } catch (IOException e) {
+                    return false;
+                }
+            });
         }
     }
 

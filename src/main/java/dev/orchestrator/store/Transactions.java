@@ -27,12 +27,12 @@ final class Transactions {
             try {
                 T result = work.run(c);
                 c.commit();
+                restoreAutoCommitQuietly(c, autoCommit, null);
                 return result;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c, e);
+                restoreAutoCommitQuietly(c, autoCommit, e);
                 throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
             }
         } catch (SQLException e) {
             throw new QueueStoreException(e);
@@ -51,6 +51,24 @@ final class Transactions {
             return work.run(c);
         } catch (SQLException e) {
             throw new QueueStoreException(e);
+        }
+    }
+
+    /**
+     * Puts auto-commit back as the pool handed the connection out. Never the error of the unit of
+     * work: on a connection the failure broke (a restart of PostgreSQL), HikariCP has already closed
+     * it and this throws "Connection is closed" without an SQLState, which would hide the failure
+     * that says the database is unreachable (the API's 503) behind an unexplained error (a 500). A
+     * committed unit of work is not failed afterwards either; HikariCP resets auto-commit itself
+     * when the connection goes back to the pool.
+     */
+    private static void restoreAutoCommitQuietly(Connection c, boolean autoCommit, Exception cause) {
+        try {
+            c.setAutoCommit(autoCommit);
+        } catch (SQLException restoreFailure) {
+            if (cause != null) {
+                cause.addSuppressed(restoreFailure);
+            }
         }
     }
 

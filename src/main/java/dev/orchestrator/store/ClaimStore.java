@@ -63,6 +63,17 @@ public class ClaimStore {
      * next lane row cannot beat the best job found. With the dependency gate on, waiting lanes are
      * not read at all ({@code {lane_scope}}). So gated jobs cost nothing, gated lanes one row each.
      */
+    /**
+     * The probe of one lane (l) for its first claimable job (c), locked; the walk's first row and each
+     * step after it probe the same way.
+     */
+    private static final String LANE_PROBE = """
+            LEFT JOIN LATERAL (SELECT q.id, q.priority FROM jobs q
+                                                  WHERE {in_lane} AND {claimable}
+                                                  ORDER BY q.priority DESC, q.id
+                                                  LIMIT 1
+                                                  FOR UPDATE SKIP LOCKED) c ON true""";
+
     static final String CLAIM_NEXT_TEMPLATE = """
             WITH RECURSIVE walk (lane_priority, lane_job, lane_id, best_priority, best_id) AS (
                 SELECT l.priority, l.job_id, l.id, c.priority, c.id
@@ -70,11 +81,7 @@ public class ClaimStore {
                          WHERE {lane_scope} AND NOT {lane_held}
                          ORDER BY -q.priority::bigint, q.job_id, q.id
                          LIMIT 1) l
-                  LEFT JOIN LATERAL (SELECT q.id, q.priority FROM jobs q
-                                      WHERE {in_lane} AND {claimable}
-                                      ORDER BY q.priority DESC, q.id
-                                      LIMIT 1
-                                      FOR UPDATE SKIP LOCKED) c ON true
+                  {lane_probe}
                 UNION ALL
                 SELECT l.priority, l.job_id, l.id,
                        CASE WHEN c.id IS NOT NULL AND (w.best_id IS NULL
@@ -91,11 +98,7 @@ public class ClaimStore {
                                         AND NOT {lane_held}
                                       ORDER BY -q.priority::bigint, q.job_id, q.id
                                       LIMIT 1) l
-                  LEFT JOIN LATERAL (SELECT q.id, q.priority FROM jobs q
-                                      WHERE {in_lane} AND {claimable}
-                                      ORDER BY q.priority DESC, q.id
-                                      LIMIT 1
-                                      FOR UPDATE SKIP LOCKED) c ON true
+                  {lane_probe}
                  WHERE w.best_id IS NULL OR (-l.priority::bigint, l.job_id) < (-w.best_priority::bigint, w.best_id)
             )
             UPDATE jobs j
@@ -107,7 +110,7 @@ public class ClaimStore {
                AND NOT {capacity_full}
             RETURNING j.id, j.agent, j.repo, j.payload, j.priority, j.attempts, j.max_attempts,
                       j.transient_attempts, j.started_at, j.claimed_by, j.available_at
-            """;
+            """.replace("{lane_probe}", LANE_PROBE);
 
     /** The lanes a walk reads: with the dependency gate on, only lanes of jobs with every dependency done. */
     static final String READY_LANES = "NOT q.waiting";

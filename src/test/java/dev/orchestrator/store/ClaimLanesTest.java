@@ -15,7 +15,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,15 +36,6 @@ class ClaimLanesTest {
         f = new QueueFixture();
     }
 
-    /** An hour before the test clock, as an SQL literal (the database's now() is not the test's time). */
-    private String past() {
-        return "TIMESTAMPTZ '" + f.clock.instant().minusSeconds(3600) + "'";
-    }
-
-    private Optional<ClaimedJob> claim(ClaimPolicy policy) {
-        return f.claims.claimNext(f.node.id(), f.clock.instant(), policy);
-    }
-
     private long depsPending(long id) {
         return f.db.count("SELECT deps_pending FROM jobs WHERE id = " + id);
     }
@@ -59,7 +49,7 @@ class ClaimLanesTest {
                 + dependant + ", " + other + ")");
         assertThat(depsPending(dependant)).as("one of two dependencies not done").isEqualTo(1);
 
-        ClaimedJob running = claim(ALL_GATES).orElseThrow();
+        ClaimedJob running = f.claim(ALL_GATES).orElseThrow();
         assertThat(running.id()).isEqualTo(dep);
         RunStart run = f.claims.attachRun(running, f.node, f.clock.instant(), id -> Path.of("/tmp", "" + id, "o.log"))
                 .orElseThrow();
@@ -69,12 +59,12 @@ class ClaimLanesTest {
         f.db.execute("UPDATE jobs SET status = 'queued', finished_at = NULL, run_id = NULL, pid = NULL,"
                 + " started_at = NULL, claimed_by = NULL WHERE id = " + other);
         assertThat(depsPending(dependant)).as("operator SQL moving a job away from done counts up").isEqualTo(1);
-        assertThat(claim(ALL_GATES).map(ClaimedJob::id)).as("the dependant waits again").contains(other);
+        assertThat(f.claim(ALL_GATES).map(ClaimedJob::id)).as("the dependant waits again").contains(other);
 
         f.db.execute("DELETE FROM job_dependencies WHERE job_id = " + dependant + " AND depends_on = " + other);
         assertThat(depsPending(dependant)).as("an edge removed while its dependency runs").isZero();
         TestStatements.assertClaimBookkeepingExact(f.ds, "after every writer");
-        assertThat(claim(ALL_GATES).map(ClaimedJob::id)).contains(dependant);
+        assertThat(f.claim(ALL_GATES).map(ClaimedJob::id)).contains(dependant);
     }
 
     @Test
@@ -84,10 +74,10 @@ class ClaimLanesTest {
         }
         ClaimPolicy capacity = new ClaimPolicy(1000, false, true, Map.of());
         for (int i = 0; i < 50; i++) {
-            assertThat(claim(capacity)).isPresent();
+            assertThat(f.claim(capacity)).isPresent();
             assertThat(f.db.count("SELECT count(*) FROM claim_lanes")).as("after claim %d", i).isLessThanOrEqualTo(5);
         }
-        assertThat(claim(capacity)).isEmpty();
+        assertThat(f.claim(capacity)).isEmpty();
         assertThat(f.db.count("SELECT count(*) FROM claim_lanes")).as("an empty queue keeps no lane row").isZero();
     }
 
@@ -103,9 +93,9 @@ class ClaimLanesTest {
                         + " claimed_by = NULL WHERE id = " + back);
             }
             // a claim now takes `first` and must not remove that row while `back` is invisible to it
-            assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(first);
+            assertThat(f.claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(first);
             writer.commit();
-            assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).as("the requeued job")
+            assertThat(f.claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).as("the requeued job")
                     .contains(back);
         }
         TestStatements.assertClaimBookkeepingExact(f.ds, "after the race");
@@ -124,17 +114,17 @@ class ClaimLanesTest {
                     + " claimed_by) VALUES ('a', 'busy', 'running', now(), now(), now(), now(), 'n'),"
                     + " ('slow', 'x', 'running', now(), now(), now(), now(), 'n')");
             st.execute("INSERT INTO jobs (agent, repo, available_at, created_at, updated_at)"
-                    + " SELECT 'a', 'busy', " + past() + ", now(), now() FROM generate_series(1, 3000)");
+                    + " SELECT 'a', 'busy', " + f.pastLiteral() + ", now(), now() FROM generate_series(1, 3000)");
             st.execute("INSERT INTO jobs (agent, repo, available_at, created_at, updated_at)"
-                    + " SELECT 'slow', 's' || (g % 10), " + past() + ", now(), now()"
+                    + " SELECT 'slow', 's' || (g % 10), " + f.pastLiteral() + ", now(), now()"
                     + " FROM generate_series(1, 3000) g");
             st.execute("INSERT INTO jobs (agent, repo, available_at, created_at, updated_at)"
-                    + " SELECT 'a', 'w' || (g % 10), " + past() + ", now(), now()"
+                    + " SELECT 'a', 'w' || (g % 10), " + f.pastLiteral() + ", now(), now()"
                     + " FROM generate_series(1, 3000) g");
             st.execute("INSERT INTO job_dependencies (job_id, depends_on)"
                     + " SELECT id, 1 FROM jobs WHERE repo LIKE 'w%'");
             st.execute("INSERT INTO jobs (agent, repo, available_at, created_at, updated_at)"
-                    + " VALUES ('a', 'free', " + past() + ", now(), now())");
+                    + " VALUES ('a', 'free', " + f.pastLiteral() + ", now(), now())");
             st.execute("ANALYZE jobs");
         }
         long eligible = f.db.count("SELECT id FROM jobs WHERE repo = 'free'");
@@ -159,7 +149,7 @@ class ClaimLanesTest {
             c.rollback();
         }
         assertThat(maxFiltered).as("rows filtered by any node of the claim\n" + plan).isLessThan(30);
-        assertThat(claim(ALL_GATES).map(ClaimedJob::id)).contains(eligible);
+        assertThat(f.claim(ALL_GATES).map(ClaimedJob::id)).contains(eligible);
     }
 
     @Test
@@ -169,18 +159,18 @@ class ClaimLanesTest {
             // a restore or an operator with the triggers off: no lane row, a count that is too high
             st.execute("SET session_replication_role = replica");
             st.execute("INSERT INTO jobs (agent, repo, available_at, created_at, updated_at)"
-                    + " VALUES ('agent', 'ghost', " + past() + ", now(), now())");
+                    + " VALUES ('agent', 'ghost', " + f.pastLiteral() + ", now(), now())");
             st.execute("UPDATE jobs SET deps_pending = 3 WHERE id = " + held);
             st.execute("SET session_replication_role = DEFAULT");
         }
         long ghost = f.db.count("SELECT id FROM jobs WHERE repo = 'ghost'");
-        assertThat(claim(ALL_GATES)).as("the bookkeeping hides both jobs").isEmpty();
+        assertThat(f.claim(ALL_GATES)).as("the bookkeeping hides both jobs").isEmpty();
 
         assertThat(f.claims.healClaimBookkeeping()).containsExactlyInAnyOrder(held, ghost);
         assertThat(f.claims.healClaimBookkeeping()).as("nothing left to heal").isEmpty();
         TestStatements.assertClaimBookkeepingExact(f.ds, "healed");
-        assertThat(claim(ALL_GATES).map(ClaimedJob::id)).contains(held);
-        assertThat(claim(ALL_GATES).map(ClaimedJob::id)).contains(ghost);
+        assertThat(f.claim(ALL_GATES).map(ClaimedJob::id)).contains(held);
+        assertThat(f.claim(ALL_GATES).map(ClaimedJob::id)).contains(ghost);
         assertThat(JobRow.read(f.ds, held).status()).isEqualTo("running");
     }
 }

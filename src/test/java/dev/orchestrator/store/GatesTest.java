@@ -42,15 +42,6 @@ class GatesTest {
         f = new QueueFixture();
     }
 
-    /** An hour before the test clock, as an SQL literal (the database's now() is not the test's time). */
-    private String past() {
-        return "TIMESTAMPTZ '" + f.clock.instant().minusSeconds(3600) + "'";
-    }
-
-    private Optional<ClaimedJob> claim(ClaimPolicy policy) {
-        return f.claims.claimNext(f.node.id(), f.clock.instant(), policy);
-    }
-
     private void finish(ClaimedJob job, String how) {
         RunStart run = f.claims.attachRun(job, f.node, f.clock.instant(), id -> Path.of("/tmp", "" + id, "output.log")).orElseThrow();
         if (how.equals("done")) {
@@ -73,10 +64,10 @@ class GatesTest {
         long b1 = f.job().repo("b").insert();
         ClaimPolicy serial = new ClaimPolicy(10, true, false, Map.of());
 
-        assertThat(claim(serial).map(ClaimedJob::id)).contains(a1);
-        assertThat(claim(serial).map(ClaimedJob::id)).as("a2 skipped, not waited for").contains(b1);
-        assertThat(claim(serial)).isEmpty();
-        assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).as("gate off").contains(a2);
+        assertThat(f.claim(serial).map(ClaimedJob::id)).contains(a1);
+        assertThat(f.claim(serial).map(ClaimedJob::id)).as("a2 skipped, not waited for").contains(b1);
+        assertThat(f.claim(serial)).isEmpty();
+        assertThat(f.claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).as("gate off").contains(a2);
     }
 
     @Test
@@ -87,14 +78,14 @@ class GatesTest {
         dependsOn(dependant, dep1, dep2);
         ClaimPolicy deps = new ClaimPolicy(10, false, true, Map.of());
 
-        ClaimedJob first = claim(deps).orElseThrow();
+        ClaimedJob first = f.claim(deps).orElseThrow();
         assertThat(first.id()).as("the urgent dependant is skipped").isEqualTo(dep1);
         finish(first, "done");
-        ClaimedJob second = claim(deps).orElseThrow();
+        ClaimedJob second = f.claim(deps).orElseThrow();
         assertThat(second.id()).isEqualTo(dep2);
-        assertThat(claim(deps)).as("dep2 still running").isEmpty();
+        assertThat(f.claim(deps)).as("dep2 still running").isEmpty();
         finish(second, "done");
-        assertThat(claim(deps).map(ClaimedJob::id)).contains(dependant);
+        assertThat(f.claim(deps).map(ClaimedJob::id)).contains(dependant);
     }
 
     @Test
@@ -105,7 +96,7 @@ class GatesTest {
         long unrelated = f.job().insert();
         dependsOn(child, root);
         dependsOn(grandchild, child);
-        finish(claim(TestStatements.capacityOnly(10)).orElseThrow(), "failed");
+        finish(f.claim(TestStatements.capacityOnly(10)).orElseThrow(), "failed");
 
         List<Long> cancelled = f.control.cancelDoomedQueued("cancelled by operator", f.clock.instant());
 
@@ -123,16 +114,16 @@ class GatesTest {
         f.control.pause("repo:a", f.clock.instant(), Actors.event("pause", "repo:a"));
         f.control.pause("repo:a", f.clock.instant(), Actors.event("pause", "repo:a")); // idempotent
 
-        assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(b);
+        assertThat(f.claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(b);
         f.control.pause("*", f.clock.instant(), Actors.event("pause", "*"));
         long c = f.job().repo("c").insert();
-        assertThat(claim(TestStatements.capacityOnly(10))).isEmpty();
+        assertThat(f.claim(TestStatements.capacityOnly(10))).isEmpty();
         assertThat(f.control.pauses()).containsExactly("*", "repo:a");
 
         f.control.resume("*", Actors.event("resume", "*"));
-        assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(c);
+        assertThat(f.claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(c);
         f.control.resume("repo:a", Actors.event("resume", "repo:a"));
-        assertThat(claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(a);
+        assertThat(f.claim(TestStatements.capacityOnly(10)).map(ClaimedJob::id)).contains(a);
     }
 
     @Test
@@ -142,9 +133,9 @@ class GatesTest {
         long q1 = f.job().agent("quick").insert();
         ClaimPolicy limits = new ClaimPolicy(10, false, false, Map.of("slow", 1));
 
-        assertThat(claim(limits).map(ClaimedJob::id)).contains(s1);
-        assertThat(claim(limits).map(ClaimedJob::id)).contains(q1);
-        assertThat(claim(limits)).isEmpty();
+        assertThat(f.claim(limits).map(ClaimedJob::id)).contains(s1);
+        assertThat(f.claim(limits).map(ClaimedJob::id)).contains(q1);
+        assertThat(f.claim(limits)).isEmpty();
         assertThat(JobRow.read(f.ds, s2).status()).isEqualTo("queued");
     }
 
@@ -158,7 +149,7 @@ class GatesTest {
         long eligible = f.job().priority(1).insert();
         ClaimPolicy oneSlot = new ClaimPolicy(2, false, true, Map.of());
 
-        assertThat(claim(oneSlot).map(ClaimedJob::id)).contains(eligible);
+        assertThat(f.claim(oneSlot).map(ClaimedJob::id)).contains(eligible);
         assertThat(JobRow.read(f.ds, backedOff).status()).isEqualTo("queued");
         assertThat(JobRow.read(f.ds, blocked).status()).isEqualTo("queued");
     }
@@ -190,7 +181,7 @@ class GatesTest {
         for (int round = 0; round < 2000 && claims < 200; round++) {
             Optional<Long> expected = bestEligible();
             long running = TestJobs.count(f.ds, "SELECT count(*) FROM jobs WHERE status = 'running'");
-            Optional<ClaimedJob> got = claim(policy);
+            Optional<ClaimedJob> got = f.claim(policy);
             if (running < slots) {
                 assertThat(got.map(ClaimedJob::id)).as("round %d", round).isEqualTo(expected);
             } else {
@@ -237,14 +228,14 @@ class GatesTest {
         long slowHolder = f.job().agent("slow").repo("slowrepo").status("running").claimedBy("other")
                 .startedAt(f.clock.instant()).insert();
         f.db.execute("INSERT INTO jobs (agent, repo, priority, available_at, created_at, updated_at)"
-                + " SELECT 'developer', 'busy', 5, " + past() + ", now(), now() FROM generate_series(1, 2000)");
+                + " SELECT 'developer', 'busy', 5, " + f.pastLiteral() + ", now(), now() FROM generate_series(1, 2000)");
         f.db.execute("INSERT INTO jobs (agent, repo, priority, available_at, created_at, updated_at)"
-                + " SELECT 'developer', 'w' || (g % 40), 5, " + past() + ", now(), now()"
+                + " SELECT 'developer', 'w' || (g % 40), 5, " + f.pastLiteral() + ", now(), now()"
                 + " FROM generate_series(1, 2000) g");
         f.db.execute("INSERT INTO job_dependencies (job_id, depends_on) SELECT id, " + dependency
                 + " FROM jobs WHERE repo LIKE 'w%'");
         f.db.execute("INSERT INTO jobs (agent, repo, priority, available_at, created_at, updated_at)"
-                + " SELECT 'slow', 's' || (g % 40), 5, " + past() + ", now(), now()"
+                + " SELECT 'slow', 's' || (g % 40), 5, " + f.pastLiteral() + ", now(), now()"
                 + " FROM generate_series(1, 2000) g");
         // statistics for the 6,000 rows just written, as autovacuum takes them soon after a bulk load.
         // In the full suite this test took 16 s in one run and 148 s in another, cancelDoomedQueued
@@ -268,7 +259,7 @@ class GatesTest {
         for (int round = 0; round < 400; round++) {
             Optional<Long> expected = TestStatements.bestClaimable(f.ds, policy, f.clock.instant());
             long running = TestJobs.count(f.ds, "SELECT count(*) FROM jobs WHERE status = 'running'");
-            Optional<ClaimedJob> got = claim(policy);
+            Optional<ClaimedJob> got = f.claim(policy);
             if (running < policy.maxConcurrency()) {
                 assertThat(got.map(ClaimedJob::id)).as("round %d", round).isEqualTo(expected);
             } else {

@@ -46,11 +46,6 @@ class WaitingForAgreementTest {
         f = new QueueFixture();
     }
 
-    /** An hour before the test clock, as an SQL literal (the database's now() is not the test's time). */
-    private String past() {
-        return "TIMESTAMPTZ '" + f.clock.instant().minusSeconds(3600) + "'";
-    }
-
     /** The generated state, as the test knows it. */
     private static final class State {
         final Map<Long, String> status = new HashMap<>();
@@ -140,17 +135,17 @@ class WaitingForAgreementTest {
             f.job().repo("slowrepo").agent("slow").status("running").claimedBy("other").startedAt(now).insert();
             String insert = "INSERT INTO jobs (agent, repo, priority, available_at, cancel_requested, created_at,"
                     + " updated_at) SELECT ";
-            f.db.execute(insert + "'x', 'busy', g % 3, " + past() + ", false, now(), now()"
+            f.db.execute(insert + "'x', 'busy', g % 3, " + f.pastLiteral() + ", false, now(), now()"
                     + " FROM generate_series(1, 1000) g");
-            f.db.execute(insert + "'y', 'w' || (g % 20), g % 3, " + past() + ", false, now(), now()"
+            f.db.execute(insert + "'y', 'w' || (g % 20), g % 3, " + f.pastLiteral() + ", false, now(), now()"
                     + " FROM generate_series(1, 1000) g");
             f.db.execute("INSERT INTO job_dependencies (job_id, depends_on) SELECT id, " + dep
                     + " FROM jobs WHERE repo LIKE 'w%'");
-            f.db.execute(insert + "'slow', 's' || (g % 20), g % 3, " + past() + ", false, now(), now()"
+            f.db.execute(insert + "'slow', 's' || (g % 20), g % 3, " + f.pastLiteral() + ", false, now(), now()"
                     + " FROM generate_series(1, 1000) g");
             f.db.execute(insert + "'x', 'bo' || (g % 20), g % 3, TIMESTAMPTZ '" + now.plusSeconds(3600)
                     + "', false, now(), now() FROM generate_series(1, 300) g");
-            f.db.execute(insert + "'z', 'cx' || (g % 20), g % 3, " + past() + ", true, now(), now()"
+            f.db.execute(insert + "'z', 'cx' || (g % 20), g % 3, " + f.pastLiteral() + ", true, now(), now()"
                     + " FROM generate_series(1, 50) g");
             for (int j = 0; j < 40; j++) {
                 f.job().repo(REPOS.get(random.nextInt(REPOS.size()))).agent(AGENTS.get(random.nextInt(AGENTS.size())))

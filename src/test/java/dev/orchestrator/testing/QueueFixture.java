@@ -1,6 +1,8 @@
 package dev.orchestrator.testing;
 
 import dev.orchestrator.domain.node.NodeIdentity;
+import dev.orchestrator.domain.job.ClaimPolicy;
+import dev.orchestrator.domain.job.ClaimedJob;
 import dev.orchestrator.store.ClaimStore;
 import dev.orchestrator.store.ControlStore;
 import dev.orchestrator.store.FinishStore;
@@ -8,6 +10,7 @@ import dev.orchestrator.store.LocalJpa;
 import dev.orchestrator.store.NodeStore;
 import dev.orchestrator.store.QueueStores;
 import java.time.Instant;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /** Shared set-up of the database tests: a clean database, a store, a node identity and a clock. */
@@ -67,5 +70,15 @@ public class QueueFixture {
                     + "OR started_at IS NOT NULL OR claimed_by IS NOT NULL)");
             db.execute(QUEUED_OWNS_NO_RUN);
         }
+    }
+
+    /** One claim by this fixture's node at the test clock's time. */
+    public Optional<ClaimedJob> claim(ClaimPolicy policy) {
+        return claims.claimNext(node.id(), clock.instant(), policy);
+    }
+
+    /** An hour before the test clock, as an SQL literal (the database's now() is not the test's time). */
+    public String pastLiteral() {
+        return "TIMESTAMPTZ '" + clock.instant().minusSeconds(3600) + "'";
     }
 }

@@ -36,7 +36,18 @@ public class ClaimStore {
     /** Serialises claims cluster-wide so the running counts the gates read are exact. */
     static final long CLAIM_LOCK_KEY = 0x6F72636801L; // "orch" + 1
 
-    static final Sql LOCK_CLAIMS = Sql.of("SELECT pg_advisory_xact_lock(:key)");
+    /**
+     * The claim lock, and generic plans for the rest of the claim's transaction. PostgreSQL plans a
+     * prepared statement afresh for its first five executions and then keeps planning it whenever its
+     * generic plan is estimated dearer than a custom one; behind a backlog the lane walk stayed on
+     * custom plans, and planning it (1.2–1.9 ms) cost four times its execution (0.3–0.5 ms:
+     * pg_stat_statements with track_planning, bench/README.md). The walk's plan does not depend on its
+     * parameters (index order and LIMIT 1 at every step), so its generic plan is the one a custom plan
+     * would be. {@code SET LOCAL} through {@code set_config(..., true)}: only this transaction, no
+     * extra round trip; other statements on the pool keep the server's default.
+     */
+    static final Sql LOCK_CLAIMS = Sql.of(
+            "SELECT pg_advisory_xact_lock(:key), set_config('plan_cache_mode', 'force_generic_plan', true)");
 
     /**
      * The claiming node's row, share-locked for the claim's transaction: a stopped (fenced) node

@@ -10,12 +10,13 @@ import jakarta.ws.rs.ext.Provider;
 /** JSON as the predecessor spoke it: snake_case fields, and nulls written out (run_id: null). */
 @Provider
 public class JsonbConfiguration implements ContextResolver<Jsonb> {
-    private final Jsonb jsonb = JsonbBuilder.create(new JsonbConfig()
+    /** The one configured instance: {@link JsonbWarmUp} checks that Payara's resolver hands out this one. */
+    static final Jsonb JSONB = JsonbBuilder.create(new JsonbConfig()
             .withPropertyNamingStrategy(PropertyNamingStrategy.LOWER_CASE_WITH_UNDERSCORES)
             .withNullValues(true));
 
     @Override
     public Jsonb getContext(Class<?> type) {
-        return jsonb;
+        return JSONB;
     }
 }

@@ -64,7 +64,7 @@ class ArchitectureTest {
                         "boot")
                 .whereLayer("process").mayOnlyBeAccessedByLayers("run", "reaper", "node", "boot", "launcher")
                 .whereLayer("runfiles").mayOnlyBeAccessedByLayers("run", "reaper", "node", "retention", "service",
-                        "boot")
+                        "boot", "api") // api: the live log stream reads the run's file piece by piece (LogStreams)
                 .whereLayer("domain").mayOnlyBeAccessedByLayers("api", "jmx", "service", "node", "retention", "reaper",
                         "run", "store", "process", "runfiles", "boot", "config");
         layers.check(MAIN);

@@ -58,6 +58,31 @@ final class ApiExamples {
             payload={"task": "say hello"}
             """;
 
+    static final String LOG_STREAM = """
+            event: log
+            id: 20
+            data: attempt=1 repo=demo
+
+            event: log
+            id: 50
+            data: payload={"task": "say hello"}
+            data:
+
+            event: end
+            id: 50
+            data: {"run_id":130,"job_id":42,"outcome":"done","exit_code":0,"error":null,"finished_at":"2026-11-28T08:00:07.000000Z","log_bytes":50}
+            """;
+
+    static final String P404_RUN_ELSEWHERE = """
+            {"type": "about:blank", "title": "Not Found", "status": 404,
+             "detail": "run 130 has no log on this node: it ran on node build-2:4242:9c1f2a3b (host build-2); ask that node, unless retention pruned its files",
+             "field": null}""";
+
+    static final String P503_STREAMS = """
+            {"type": "about:blank", "title": "Service Unavailable", "status": 503,
+             "detail": "64 log streams are open on this node, the most ORCH_MAX_SSE_STREAMS allows; retry later",
+             "field": null}""";
+
     static final String AUDIT_PAGE = """
             {"events": [{"id": 7, "at": "2026-11-28T08:00:05.000000Z", "actor": "ops", "action": "cancel",
              "target": "job:42", "result": "done", "detail": null, "client_address": "10.0.0.5"}],

@@ -7,6 +7,10 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -24,7 +28,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** Runs: the end of a run's log. */
+/** Runs: the end of a run's log, or the log as a live stream. */
 @Tag(name = "runs", description = "A run's output")
 @SecurityRequirement(name = "bearer")
 @Path("runs")
@@ -38,6 +42,9 @@ public class RunsResource {
 
     @Inject
     Callers callers;
+
+    @Inject
+    LogStreams streams;
 
     /** The last {@code tail} lines (default 100, at most 10,000; at most 4 MiB) as text. */
     @Operation(operationId = "getRunLog", summary = "The end of a run's log",
@@ -80,12 +87,107 @@ public class RunsResource {
         AgentRun run = queue.run(runId, callers.current()).orElseThrow(() ->
                 new ProblemException(Response.Status.NOT_FOUND, "no run with id " + runId, null));
         java.util.List<String> lines = queue.logTail(run, (int) n, MAX_BYTES).orElseThrow(() ->
-                new ProblemException(Response.Status.NOT_FOUND, "run " + runId + " has no log on this node ("
-                        + run.logPath() + "): it never started here, or it was pruned", null));
+                elsewhere(run));
         StringBuilder out = new StringBuilder();
         for (String line : lines) {
             out.append(line).append('\n');
         }
         return out.toString();
+    }
+
+    /**
+     * The run's log as Server-Sent Events: from a byte offset ({@code from}, or {@code Last-Event-ID} when
+     * a client reconnects), then what the agent writes, then an {@code end} event with the outcome.
+     */
+    @Operation(operationId = "streamRunLog", summary = "Follow a run's log live (Server-Sent Events)",
+            description = "The run's output.log as text/event-stream: 'log' events whose data is the next piece "
+                    + "of text (cut on UTF-8 character boundaries) and whose id is the byte offset after it; "
+                    + "then, once the run has ended and its log is read to the end, one 'end' event (JSON: "
+                    + "run_id, job_id, outcome, exit_code, error, finished_at, log_bytes) and the stream closes. "
+                    + "Start at byte 'from' (default 0); a reconnecting client's Last-Event-ID takes precedence, so "
+                    + "nothing is missed or repeated. Served by the node that has the run's log file (the run's "
+                    + "node); other nodes answer 404 naming it. At most ORCH_MAX_SSE_STREAMS streams per node "
+                    + "(503 beyond); a client that reads nothing for ORCH_SSE_SLOW_CLIENT_SECONDS is dropped "
+                    + "(role read).")
+    @Parameter(name = "id", in = ParameterIn.PATH, required = true, description = "Run id", example = "130")
+    @Parameter(name = "from", in = ParameterIn.QUERY, description = "Byte offset to start at, 0.. the log's size; "
+            + "default 0", example = "0")
+    @Parameter(name = "Last-Event-ID", in = ParameterIn.HEADER, description = "The id of the last event received "
+            + "(a byte offset): resume after it", example = "20")
+    @APIResponse(responseCode = "200", description = "The stream (text/event-stream)",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+                    examples = @ExampleObject(name = "200", value = ApiExamples.LOG_STREAM)))
+    @APIResponse(responseCode = "400", description = "from or Last-Event-ID is not a byte offset of the log; field: "
+            + "from or Last-Event-ID",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P400)))
+    @APIResponse(responseCode = "401", description = "No valid bearer token (no Authorization header, not Bearer "
+            + "TOKEN, or an unknown token); WWW-Authenticate: Bearer realm=orchestrator",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P401)))
+    @APIResponse(responseCode = "403", description = "The token lacks the role read",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P403)))
+    @APIResponse(responseCode = "404", description = "No such run (or out of the token's repos), or its log file is "
+            + "not on this node: the detail names the node and host it ran on",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P404_RUN_ELSEWHERE)))
+    @APIResponse(responseCode = "503", description = "ORCH_MAX_SSE_STREAMS streams are open on this node, or the "
+            + "database cannot be reached",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P503_STREAMS)))
+    @GET
+    @RolesAllowed(Role.READ_NAME)
+    @Path("{id}/log/stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public void stream(@PathParam("id") String id, @QueryParam("from") String from,
+                       @HeaderParam("Last-Event-ID") String lastEventId, @Context SseEventSink sink, @Context Sse sse) {
+        long runId = Parameters.runId(id);
+        boolean resumed = lastEventId != null && !lastEventId.isBlank();
+        String field = resumed ? "Last-Event-ID" : "from";
+        long offset = offset(resumed ? lastEventId.trim() : from, field);
+        AgentRun run = queue.run(runId, callers.current()).orElseThrow(() ->
+                new ProblemException(Response.Status.NOT_FOUND, "no run with id " + runId, null));
+        java.nio.file.Path log = run.logPath() == null ? null : java.nio.file.Path.of(run.logPath());
+        if (log == null || !java.nio.file.Files.isRegularFile(log)) {
+            throw elsewhere(run);
+        }
+        long size;
+        try {
+            size = java.nio.file.Files.size(log);
+        } catch (java.io.IOException e) {
+            throw new ProblemException(Response.Status.NOT_FOUND, "run " + runId + ": its log cannot be read", null);
+        }
+        if (offset > size) {
+            throw new ProblemException(Response.Status.BAD_REQUEST, field + " " + offset + " is beyond the end of the "
+                    + "log (" + size + " bytes)", field);
+        }
+        if (!streams.open(run, log, offset, sink, sse)) {
+            throw new ProblemException(Response.Status.SERVICE_UNAVAILABLE, streams.max() + " log streams are open "
+                    + "on this node, the most ORCH_MAX_SSE_STREAMS allows; retry later", null);
+        }
+    }
+
+    /** The 404 for a run whose log file this node does not have: it names the node and host the run ran on. */
+    private static ProblemException elsewhere(AgentRun run) {
+        return new ProblemException(Response.Status.NOT_FOUND, "run " + run.id() + " has no log on this node: it ran "
+                + "on node " + run.nodeId() + " (host " + run.host() + "); ask that node, unless retention pruned "
+                + "its files", null);
+    }
+
+    private static long offset(String raw, String field) {
+        if (raw == null || raw.isBlank()) {
+            return 0;
+        }
+        try {
+            long v = Long.parseLong(raw.trim());
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new ProblemException(Response.Status.BAD_REQUEST, field + " must be a byte offset (0 or more), not '"
+                + raw + "'", field);
     }
 }

@@ -83,6 +83,7 @@ public class Bootstrap {
      * tasks here need no per-task context: they use the queue's own pool, start processes and log.
      */
     private volatile ExecutorService workers;
+    private volatile dev.orchestrator.api.LogStreams logStreams;
     private volatile OrchestratorNode node;
     private volatile QueueService queue;
     private volatile JobControl control;
@@ -132,6 +133,8 @@ public class Bootstrap {
             control = new JobControl(node, jobs);
             audit = new AuditTrail(node.stores().audit(), clock);
             node.startDispatching(threadFactory);
+            logStreams = new dev.orchestrator.api.LogStreams(config.maxSseStreams(), config.sseSlowClient(), clock,
+                    jobs::findRun, threadFactory);
             LOG.log(Level.INFO, "Orchestrator node {0} ready: agents {1}, max_concurrency {2}, data {3}, {4} API "
                     + "token(s) {5}", new Object[] {identity.id(), agents.names(), config.maxConcurrency(),
                             config.dataDir(), tokens.tokens().size(),
@@ -169,12 +172,20 @@ public class Bootstrap {
             LOG.log(Level.WARNING, "Orchestrator could not record the stop of its failed start; the next start on "
                     + "this host or the lease reclaim of another node does", e);
         } finally {
+            stopLogStreams();
             stopWorkers();
             closePool();
             deregisterDrivers();
         }
     }
 
+
+    private void stopLogStreams() {
+        dev.orchestrator.api.LogStreams streams = logStreams;
+        if (streams != null) {
+            streams.stop();
+        }
+    }
 
     private void stopWorkers() {
         ExecutorService w = workers;
@@ -214,6 +225,7 @@ public class Bootstrap {
             LOG.log(Level.SEVERE, "Orchestrator could not hand its running jobs back to the queue; the next "
                     + "start on this host recovers them", e);
         } finally {
+            stopLogStreams();
             stopWorkers();
             closePool();
             deregisterDrivers();
@@ -254,6 +266,11 @@ public class Bootstrap {
 
     public QueueService queue() {
         return requireStarted(queue);
+    }
+
+    /** This node's open log streams (GET /api/runs/{id}/log/stream). */
+    public dev.orchestrator.api.LogStreams logStreams() {
+        return requireStarted(logStreams);
     }
 
     public JobControl control() {

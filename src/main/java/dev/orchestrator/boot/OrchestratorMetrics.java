@@ -132,6 +132,11 @@ public class OrchestratorMetrics {
                     new Tag("gate", g.name().toLowerCase(Locale.ROOT)));
         }
 
+        gauge("orchestrator.sse.streams", "Log streams (GET /api/runs/{id}/log/stream) open on this node now; at "
+                + "most ORCH_MAX_SSE_STREAMS", () -> (long) bootstrap.logStreams().openStreams());
+        gauge("orchestrator.sse.dropped", "Log streams this node dropped since it started because their client "
+                + "read nothing for ORCH_SSE_SLOW_CLIENT_SECONDS", () -> bootstrap.logStreams().droppedStreams());
+
         gauge("orchestrator.reaper.ticks", "Reaper passes of this node since it started",
                 () -> node.reaperStatus().ticksTotal());
         gauge("orchestrator.reaper.errors", "Rows or steps the reaper of this node failed on since it started",

@@ -42,6 +42,11 @@ public class ServiceProducers {
     }
 
     @Produces
+    dev.orchestrator.api.LogStreams logStreams() {
+        return bootstrap.logStreams();
+    }
+
+    @Produces
     JobControl control() {
         JobControl c = control;
         if (c == null) {

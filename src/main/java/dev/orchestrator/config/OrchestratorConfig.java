@@ -36,7 +36,9 @@ public record OrchestratorConfig(
         int maxRequestBytes,
         Duration wedgeAlarm,
         boolean wedgeAlarmReadiness,
-        boolean notifyEnabled) {
+        boolean notifyEnabled,
+        int maxSseStreams,
+        Duration sseSlowClient) {
 
     public static final int DEFAULT_MAX_CONCURRENCY = 1;
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -95,7 +97,9 @@ public record OrchestratorConfig(
                 s.integer("ORCH_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1024, Integer.MAX_VALUE),
                 s.seconds("ORCH_WEDGE_ALARM_SECONDS", 300, 1, 7 * 86_400),
                 s.flag("ORCH_WEDGE_ALARM_READINESS", false),
-                s.flag("ORCH_NOTIFY_ENABLED", true));
+                s.flag("ORCH_NOTIFY_ENABLED", true),
+                s.integer("ORCH_MAX_SSE_STREAMS", 64, 0, 100_000),
+                s.seconds("ORCH_SSE_SLOW_CLIENT_SECONDS", 30, 1, 3600));
     }
 
     /** Comma-separated patterns; "none" switches output patterns off. */

@@ -22,7 +22,14 @@ import jakarta.json.JsonValue;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.UserTransaction;
+import java.io.BufferedReader;
 import java.io.File;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.io.StringReader;
 import java.lang.reflect.Field;
 import java.net.URI;
@@ -454,6 +461,158 @@ class OrchestratorIT {
         assertEquals(200, log.statusCode());
         assertTrue(log.body().startsWith("payload="), log.body());
         assertEquals(404, get("runs/987654321/log").statusCode());
+    }
+
+    // ------------------------------------------------------------------ live log streams (Server-Sent Events)
+
+    /** One Server-Sent Event as the client saw it. */
+    record Sse(String name, String id, String data) {
+    }
+
+    /** Opens a log stream; the caller reads events with {@link #next} and closes the stream. */
+    private BufferedReader openStream(long runId, String lastEventId) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(api("runs/" + runId + "/log/stream"))
+                .header("Authorization", BEARER).header("Accept", "text/event-stream").GET();
+        if (lastEventId != null) {
+            b.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        return new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+    }
+
+    /** The next event, or null at the end of the stream (data lines joined with newlines, as SSE says). */
+    private static Sse next(BufferedReader in) throws Exception {
+        String name = "message";
+        String id = null;
+        List<String> data = new ArrayList<>();
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.isEmpty()) {
+                if (!data.isEmpty()) {
+                    return new Sse(name, id, String.join("\n", data));
+                }
+                continue;
+            }
+            int colon = line.indexOf(':');
+            String field = colon < 0 ? line : line.substring(0, colon);
+            String value = colon < 0 ? "" : line.substring(colon + 1).replaceFirst("^ ", "");
+            switch (field) {
+                case "event" -> name = value;
+                case "id" -> id = value;
+                case "data" -> data.add(value);
+                default -> { } // comments and unknown fields
+            }
+        }
+        return null;
+    }
+
+    private JsonObject awaitRunning(long jobId) {
+        JsonObject[] last = new JsonObject[1];
+        await().atMost(WAIT).until(() -> {
+            last[0] = json(get("jobs/" + jobId));
+            return "running".equals(last[0].getString("status")) && !last[0].isNull("run_id");
+        });
+        return last[0];
+    }
+
+    @Test
+    @RunAsClient
+    void a_runs_log_streams_live_then_ends_with_the_outcome_and_a_reconnect_resumes_after_its_last_event_id()
+            throws Exception {
+        long id = json(post("jobs", "application/json",
+                "{\"agent\": \"talk\", \"repo\": \"sse-live\", \"max_attempts\": 1}")).getJsonNumber("id").longValue();
+        long runId = awaitRunning(id).getJsonNumber("run_id").longValue();
+
+        Sse first;
+        try (BufferedReader stream = openStream(runId, null)) {
+            first = next(stream);
+        } // the client goes away after one event
+        assertNotNull(first);
+        assertEquals("log", first.name());
+        assertTrue(first.data().contains("line 1 é€"), first.data());
+        assertEquals("running", json(get("jobs/" + id)).getString("status"), "the first lines arrive while it runs");
+
+        StringBuilder text = new StringBuilder(first.data());
+        long offset = Long.parseLong(first.id());
+        assertEquals(text.toString().getBytes(StandardCharsets.UTF_8).length, offset, "ids are byte offsets");
+        Sse end;
+        try (BufferedReader stream = openStream(runId, first.id())) {
+            Sse e;
+            while ((e = next(stream)) != null && e.name().equals("log")) {
+                long to = Long.parseLong(e.id());
+                assertTrue(to > offset, "offsets only grow: " + offset + " then " + to);
+                text.append(e.data());
+                offset = to;
+                assertEquals(text.toString().getBytes(StandardCharsets.UTF_8).length, offset, e.toString());
+            }
+            end = e;
+            assertNull(next(stream), "the server closes the stream after the end event");
+        }
+        assertNotNull(end, "an end event");
+        assertEquals("end", end.name());
+        JsonObject outcome = Json.createReader(new StringReader(end.data())).readObject();
+        assertEquals("failed", outcome.getString("outcome"));
+        assertEquals(3, outcome.getInt("exit_code"));
+        assertEquals(runId, outcome.getJsonNumber("run_id").longValue());
+        Path log = Path.of(System.getenv("ORCH_DATA_DIR"), "runs", "" + id, "" + runId, "output.log");
+        String whole = Files.readString(log);
+        assertEquals(whole, text.toString(), "resumed by Last-Event-ID: nothing missed, nothing repeated");
+        assertEquals(Files.size(log), outcome.getJsonNumber("log_bytes").longValue());
+        // (a target/it-data left by an earlier run may hold older lines before these: run ids restart)
+        assertTrue(whole.endsWith("line 1 é€\nline 2 é€\nline 3 é€\nline 4 é€\nline 5 é€\n"), whole);
+
+        // a finished run streams from any offset to its end event at once
+        try (BufferedReader stream = openStream(runId, null)) {
+            Sse all = next(stream);
+            assertEquals(whole, all.data());
+            assertEquals("end", next(stream).name());
+        }
+        assertEquals(400, get("runs/" + runId + "/log/stream?from=-1").statusCode());
+        HttpResponse<String> beyond = get("runs/" + runId + "/log/stream?from=" + (Files.size(log) + 1));
+        assertEquals(400, beyond.statusCode());
+        assertTrue(beyond.body().contains("beyond the end of the log"), beyond.body());
+        assertEquals(404, get("runs/987654321/log/stream").statusCode());
+
+        // a run whose log is not on this node: the answer names the node it ran on
+        String node = json(get("jobs/" + id)).getJsonArray("runs").getJsonObject(0).getString("node");
+        Files.delete(log);
+        HttpResponse<String> elsewhere = get("runs/" + runId + "/log/stream");
+        assertEquals(404, elsewhere.statusCode());
+        assertTrue(elsewhere.body().contains("ran on node " + node), elsewhere.body());
+    }
+
+    private double metric(String name) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.toURI().resolve("/metrics"))
+                .header("Authorization", BEARER).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return r.body().lines().filter(l -> l.startsWith(name + "{")).mapToDouble(l ->
+                Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    @RunAsClient
+    void a_log_stream_whose_client_reads_nothing_is_dropped_instead_of_buffered() throws Exception {
+        long id = json(post("jobs", "application/json", "{\"agent\": \"big\", \"repo\": \"sse-slow\"}"))
+                .getJsonNumber("id").longValue();
+        long runId = awaitRunning(id).getJsonNumber("run_id").longValue();
+        Path log = Path.of(System.getenv("ORCH_DATA_DIR"), "runs", "" + id, "" + runId, "output.log");
+        await().atMost(WAIT).until(() -> Files.size(log) >= 32L * 1024 * 1024);
+        double droppedBefore = metric("orchestrator_sse_dropped");
+
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setReceiveBufferSize(4096);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + base.getPath().replaceAll("/$", "") + "/api/runs/" + runId + "/log/stream HTTP/1.1\r\n"
+                    + "Host: " + base.getHost() + ":" + base.getPort() + "\r\nAuthorization: " + BEARER
+                    + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            await().atMost(WAIT).until(() -> metric("orchestrator_sse_streams") >= 1);
+            // never read: the socket's buffers fill, the server's one event in flight cannot complete
+            await().atMost(WAIT).until(() -> metric("orchestrator_sse_dropped") > droppedBefore);
+            await().atMost(WAIT).until(() -> metric("orchestrator_sse_streams") == 0);
+        }
+        postEmpty("jobs/" + id + "/cancel"); // frees its slot if it still sleeps (409 if it has ended: fine)
     }
 
     private long totalJobs() throws Exception {

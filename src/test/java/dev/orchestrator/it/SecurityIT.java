@@ -133,6 +133,8 @@ class SecurityIT {
                 new Row("POST", "/api/queue/resume", null,        401, 401, 401, 403, 403, 200, 200, 403),
                 new Row("GET", "/api/runs/" + runOfB + "/log", null, 401, 401, 401, 200, 200, 200, 200, 404),
                 new Row("GET", "/api/runs/999999/log", null,      401, 401, 401, 404, 404, 404, 404, 404),
+                new Row("GET", "/api/runs/" + runOfB + "/log/stream", null, 401, 401, 401, 200, 200, 200, 200, 404),
+                new Row("GET", "/api/runs/999999/log/stream", null, 401, 401, 401, 404, 404, 404, 404, 404),
                 new Row("GET", "/api/audit", null,                401, 401, 401, 403, 403, 403, 200, 403),
                 new Row("GET", "/api/tokens", null,               401, 401, 401, 403, 403, 403, 200, 403),
                 new Row("GET", "/api/no-such-thing", null,        401, 401, 401, 404, 404, 404, 404, 404),
@@ -389,6 +391,7 @@ class SecurityIT {
             Map.entry("pauseClaims", List.of("400", "401", "403", "503")),
             Map.entry("resumeClaims", List.of("400", "401", "403", "503")),
             Map.entry("getRunLog", List.of("400", "401", "403", "404", "503")),
+            Map.entry("streamRunLog", List.of("400", "401", "403", "404", "503")),
             Map.entry("listAuditEvents", List.of("400", "401", "403", "503")),
             Map.entry("listTokens", List.of("401", "403")));
 
@@ -427,12 +430,15 @@ class SecurityIT {
                     assertThat(answer.getString("description", "")).as(where + " " + code).isNotBlank();
                     JsonObject content = answer.getJsonObject("content");
                     String media = code.charAt(0) >= '4' ? "application/problem+json"
-                            : id.equals("getRunLog") ? "text/plain" : "application/json";
+                            : id.equals("getRunLog") ? "text/plain"
+                            : id.equals("streamRunLog") ? "text/event-stream" : "application/json";
                     assertThat(content.keySet()).as(where + " " + code).containsExactly(media);
                     JsonObject examples = content.getJsonObject(media).getJsonObject("examples");
                     assertThat(examples).as(where + " " + code + " example").isNotEmpty();
                     String example = examples.values().iterator().next().asJsonObject().getString("value");
-                    if (!media.equals("text/plain")) {
+                    if (media.equals("text/event-stream")) {
+                        assertThat(example).as(where + " " + code + " example").contains("event: log", "event: end");
+                    } else if (!media.equals("text/plain")) {
                         JsonObject parsed = Json.createReader(new StringReader(example)).readObject();
                         if (code.charAt(0) >= '4') {
                             assertThat(parsed.getInt("status")).as(where + " " + code + " example").isEqualTo(

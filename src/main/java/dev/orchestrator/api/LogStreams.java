@@ -1,0 +1,237 @@
+package dev.orchestrator.api;
+
+import dev.orchestrator.domain.run.AgentRun;
+import dev.orchestrator.runfiles.LogChunk;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The open log streams of this node ({@code GET /api/runs/{id}/log/stream}): one ticker thread reads
+ * what each run's log gained since the last tick and hands it to the stream's sink, one event at a time;
+ * when the run has ended and its log is read to the end, an {@code end} event with the outcome closes
+ * the stream.
+ *
+ * <p>Bounded: at most {@code max} streams at once ({@link #open} refuses more); each stream has at most
+ * one event in flight ({@link LogChunk#MAX_BYTES} of text), so nothing is buffered for a client that
+ * does not read. A send that has not completed after {@code slowClient} drops the stream (its sink is
+ * closed). Sends run on their own threads, so a client whose socket is full holds only its own.
+ */
+public final class LogStreams {
+    private static final Logger LOG = Logger.getLogger(LogStreams.class.getName());
+    /** How often the logs are looked at. */
+    static final Duration TICK = Duration.ofMillis(200);
+    /** How often a stream whose log did not grow asks the database whether its run has ended. */
+    static final Duration END_CHECK = Duration.ofSeconds(1);
+
+    private final int max;
+    private final Duration slowClient;
+    private final Clock clock;
+    private final LongFunction<Optional<AgentRun>> runs;
+    private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
+    private final ScheduledExecutorService ticker;
+    private final ExecutorService senders;
+
+    /** {@code runs}: a run by id, read fresh from the database (its end). */
+    public LogStreams(int max, Duration slowClient, Clock clock, LongFunction<Optional<AgentRun>> runs,
+                      ThreadFactory threads) {
+        this.max = max;
+        this.slowClient = slowClient;
+        this.clock = clock;
+        this.runs = runs;
+        this.ticker = Executors.newSingleThreadScheduledExecutor(threads);
+        this.senders = Executors.newCachedThreadPool(threads);
+        ticker.scheduleWithFixedDelay(this::tickQuietly, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Streams open now (a gauge). */
+    public int openStreams() {
+        return open.get();
+    }
+
+    /** Streams dropped because their client did not read (a counter). */
+    public long droppedStreams() {
+        return dropped.get();
+    }
+
+    public int max() {
+        return max;
+    }
+
+    /**
+     * Starts streaming {@code run}'s log at {@code log} from {@code offset}; false (nothing sent, the
+     * sink untouched) if {@code max} streams are open.
+     */
+    public boolean open(AgentRun run, Path log, long offset, SseEventSink sink, Sse sse) {
+        if (open.incrementAndGet() > max) {
+            open.decrementAndGet();
+            return false;
+        }
+        streams.add(new Stream(run.id(), log, offset, sink, sse));
+        return true;
+    }
+
+    /** Closes every stream (the application stops). */
+    public void stop() {
+        ticker.shutdownNow();
+        for (Stream s : streams) {
+            remove(s);
+            closeQuietly(s.sink);
+        }
+        senders.shutdownNow();
+    }
+
+    private void tickQuietly() {
+        try {
+            tick();
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.WARNING, "log streams: a tick failed; the next one tries again", e);
+        }
+    }
+
+    /** One look at every stream: drop, send what is new, or end. Package-private for tests. */
+    void tick() {
+        Instant now = clock.instant();
+        for (Stream s : streams) {
+            if (s.sink.isClosed()) {
+                remove(s);
+                continue;
+            }
+            CompletableFuture<?> pending = s.pending;
+            if (pending != null && !pending.isDone()) {
+                if (Duration.between(s.pendingSince, now).compareTo(slowClient) > 0) {
+                    LOG.log(Level.INFO, "log stream of run {0}: the client read nothing for {1} s; dropped",
+                            new Object[] {s.runId, slowClient.toSeconds()});
+                    dropped.incrementAndGet();
+                    remove(s);
+                    senders.execute(() -> closeQuietly(s.sink));
+                }
+                continue;
+            }
+            if (pending != null && pending.isCompletedExceptionally()) {
+                remove(s); // the client went away
+                continue;
+            }
+            advance(s, now);
+        }
+    }
+
+    private void advance(Stream s, Instant now) {
+        try {
+            LogChunk chunk = LogChunk.read(s.log, s.offset, LogChunk.MAX_BYTES, s.ended != null);
+            if (!chunk.isEmpty()) {
+                s.offset = chunk.end();
+                send(s, s.sse.newEventBuilder().name("log").id(Long.toString(chunk.end()))
+                        .mediaType(MediaType.TEXT_PLAIN_TYPE).data(String.class, lineFeeds(chunk.text())).build(), now,
+                        false);
+                return;
+            }
+            if (s.ended != null) {
+                send(s, s.sse.newEventBuilder().name("end").id(Long.toString(s.offset))
+                        .mediaType(MediaType.APPLICATION_JSON_TYPE).data(String.class, endJson(s.ended, s.offset))
+                        .build(), now, true);
+                return;
+            }
+            if (s.lastEndCheck == null || Duration.between(s.lastEndCheck, now).compareTo(END_CHECK) >= 0) {
+                s.lastEndCheck = now;
+                runs.apply(s.runId).filter(r -> r.finishedAt() != null).ifPresent(r -> s.ended = r);
+                // the log is read to its end once more before the end event (the next ticks)
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.log(Level.INFO, "log stream of run {0}: cannot read {1}: {2}; closed",
+                    new Object[] {s.runId, s.log, e.getMessage()});
+            remove(s);
+            senders.execute(() -> closeQuietly(s.sink));
+        }
+    }
+
+    private void send(Stream s, OutboundSseEvent event, Instant now, boolean last) {
+        s.pendingSince = now;
+        s.pending = CompletableFuture.runAsync(() -> {
+            s.sink.send(event).toCompletableFuture().join();
+            if (last) {
+                remove(s);
+                closeQuietly(s.sink);
+            }
+        }, senders);
+    }
+
+    /**
+     * Carriage returns as line feeds: an event's data cannot carry a bare CR (SSE ends a line at CR, LF or
+     * CRLF), and agents write them (progress bars, CRLF output).
+     */
+    static String lineFeeds(String text) {
+        return text.replace("\r\n", "\n").replace('\r', '\n');
+    }
+
+    static String endJson(AgentRun run, long offset) {
+        Map<String, Object> end = new LinkedHashMap<>();
+        end.put("run_id", run.id());
+        end.put("job_id", run.jobId());
+        end.put("outcome", run.outcome() == null ? null : run.outcome().db());
+        end.put("exit_code", run.exitCode());
+        end.put("error", run.error());
+        end.put("finished_at", run.finishedAt() == null ? null : run.finishedAt().toInstant().toString());
+        end.put("log_bytes", offset);
+        return JsonbConfiguration.JSONB.toJson(end);
+    }
+
+    private void remove(Stream s) {
+        if (streams.remove(s)) {
+            open.decrementAndGet();
+        }
+    }
+
+    private static void closeQuietly(SseEventSink sink) {
+        try {
+            sink.close();
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "closing a log stream", e);
+        }
+    }
+
+    /** One client's stream: where it is in the log, its one event in flight. */
+    private static final class Stream {
+        final long runId;
+        final Path log;
+        final SseEventSink sink;
+        final Sse sse;
+        long offset;
+        volatile CompletableFuture<?> pending;
+        volatile Instant pendingSince;
+        Instant lastEndCheck;
+        AgentRun ended;
+
+        Stream(long runId, Path log, long offset, SseEventSink sink, Sse sse) {
+            this.runId = runId;
+            this.log = log;
+            this.offset = offset;
+            this.sink = sink;
+            this.sse = sse;
+        }
+    }
+}

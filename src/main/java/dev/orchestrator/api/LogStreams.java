@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -45,6 +43,11 @@ public final class LogStreams {
     static final Duration TICK = Duration.ofMillis(200);
     /** How often a stream whose log did not grow asks the database whether its run has ended. */
     static final Duration END_CHECK = Duration.ofSeconds(1);
+    /**
+     * A stream with nothing to send gets a comment line this often: a client that went away is found
+     * (and its slot freed) while its run is quiet, and proxies do not time out an idle response.
+     */
+    static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final int max;
     private final Duration slowClient;
@@ -56,16 +59,24 @@ public final class LogStreams {
     private final ScheduledExecutorService ticker;
     private final ExecutorService senders;
 
-    /** {@code runs}: a run by id, read fresh from the database (its end). */
+    /** {@code runs}: a run by id, read fresh from the database (its end). Looks at the logs every {@link #TICK}. */
     public LogStreams(int max, Duration slowClient, Clock clock, LongFunction<Optional<AgentRun>> runs,
                       ThreadFactory threads) {
+        this(max, slowClient, clock, runs, threads, true);
+    }
+
+    /** {@code scheduled} false: nothing looks at the logs until {@link #tick} is called (tests). */
+    LogStreams(int max, Duration slowClient, Clock clock, LongFunction<Optional<AgentRun>> runs,
+               ThreadFactory threads, boolean scheduled) {
         this.max = max;
         this.slowClient = slowClient;
         this.clock = clock;
         this.runs = runs;
         this.ticker = Executors.newSingleThreadScheduledExecutor(threads);
         this.senders = Executors.newCachedThreadPool(threads);
-        ticker.scheduleWithFixedDelay(this::tickQuietly, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        if (scheduled) {
+            ticker.scheduleWithFixedDelay(this::tickQuietly, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Streams open now (a gauge). */
@@ -76,6 +87,11 @@ public final class LogStreams {
     /** Streams dropped because their client did not read (a counter). */
     public long droppedStreams() {
         return dropped.get();
+    }
+
+    /** Streams whose event is being sent now (tests). */
+    int inFlight() {
+        return (int) streams.stream().filter(s -> s.pending != null && !s.pending.isDone()).count();
     }
 
     public int max() {
@@ -91,7 +107,7 @@ public final class LogStreams {
             open.decrementAndGet();
             return false;
         }
-        streams.add(new Stream(run.id(), log, offset, sink, sse));
+        streams.add(new Stream(run.id(), log, offset, sink, sse, clock.instant()));
         return true;
     }
 
@@ -136,7 +152,11 @@ public final class LogStreams {
                 remove(s); // the client went away
                 continue;
             }
-            advance(s, now);
+            try {
+                advance(s, now);
+            } catch (RuntimeException e) { // the database, for the run's end: this stream tries again next tick
+                LOG.log(Level.FINE, "log stream of run " + s.runId + ": cannot advance now", e);
+            }
         }
     }
 
@@ -160,6 +180,9 @@ public final class LogStreams {
                 s.lastEndCheck = now;
                 runs.apply(s.runId).filter(r -> r.finishedAt() != null).ifPresent(r -> s.ended = r);
                 // the log is read to its end once more before the end event (the next ticks)
+            }
+            if (s.ended == null && Duration.between(s.pendingSince, now).compareTo(KEEP_ALIVE) >= 0) {
+                send(s, s.sse.newEventBuilder().comment("keep-alive").build(), now, false);
             }
         } catch (IOException | IllegalArgumentException e) {
             LOG.log(Level.INFO, "log stream of run {0}: cannot read {1}: {2}; closed",
@@ -189,15 +212,26 @@ public final class LogStreams {
     }
 
     static String endJson(AgentRun run, long offset) {
-        Map<String, Object> end = new LinkedHashMap<>();
-        end.put("run_id", run.id());
-        end.put("job_id", run.jobId());
-        end.put("outcome", run.outcome() == null ? null : run.outcome().db());
-        end.put("exit_code", run.exitCode());
-        end.put("error", run.error());
-        end.put("finished_at", run.finishedAt() == null ? null : run.finishedAt().toInstant().toString());
-        end.put("log_bytes", offset);
-        return JsonbConfiguration.JSONB.toJson(end);
+        jakarta.json.JsonObjectBuilder end = jakarta.json.Json.createObjectBuilder()
+                .add("run_id", run.id())
+                .add("job_id", run.jobId());
+        nullable(end, "outcome", run.outcome() == null ? null : run.outcome().db());
+        if (run.exitCode() == null) {
+            end.addNull("exit_code");
+        } else {
+            end.add("exit_code", run.exitCode());
+        }
+        nullable(end, "error", run.error());
+        nullable(end, "finished_at", run.finishedAt() == null ? null : run.finishedAt().toInstant().toString());
+        return end.add("log_bytes", offset).build().toString();
+    }
+
+    private static void nullable(jakarta.json.JsonObjectBuilder b, String name, String value) {
+        if (value == null) {
+            b.addNull(name);
+        } else {
+            b.add(name, value);
+        }
     }
 
     private void remove(Stream s) {
@@ -222,11 +256,13 @@ public final class LogStreams {
         final Sse sse;
         long offset;
         volatile CompletableFuture<?> pending;
+        /** When the last event was handed to the sink (or the stream opened). */
         volatile Instant pendingSince;
         Instant lastEndCheck;
         AgentRun ended;
 
-        Stream(long runId, Path log, long offset, SseEventSink sink, Sse sse) {
+        Stream(long runId, Path log, long offset, SseEventSink sink, Sse sse, Instant openedAt) {
+            this.pendingSince = openedAt; // "since the last send": a keep-alive follows KEEP_ALIVE after the start
             this.runId = runId;
             this.log = log;
             this.offset = offset;

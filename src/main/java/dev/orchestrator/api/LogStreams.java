@@ -49,6 +49,7 @@ public final class LogStreams {
      */
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
+    private final String nodeId;
     private final int max;
     private final Duration slowClient;
     private final Clock clock;
@@ -59,15 +60,19 @@ public final class LogStreams {
     private final ScheduledExecutorService ticker;
     private final ExecutorService senders;
 
-    /** {@code runs}: a run by id, read fresh from the database (its end). Looks at the logs every {@link #TICK}. */
-    public LogStreams(int max, Duration slowClient, Clock clock, LongFunction<Optional<AgentRun>> runs,
-                      ThreadFactory threads) {
-        this(max, slowClient, clock, runs, threads, true);
+    /**
+     * {@code nodeId}: this node's id (runs it started write their logs here); {@code runs}: a run by id, read
+     * fresh from the database (its end). Looks at the logs every {@link #TICK}.
+     */
+    public LogStreams(String nodeId, int max, Duration slowClient, Clock clock,
+                      LongFunction<Optional<AgentRun>> runs, ThreadFactory threads) {
+        this(nodeId, max, slowClient, clock, runs, threads, true);
     }
 
     /** {@code scheduled} false: nothing looks at the logs until {@link #tick} is called (tests). */
-    LogStreams(int max, Duration slowClient, Clock clock, LongFunction<Optional<AgentRun>> runs,
+    LogStreams(String nodeId, int max, Duration slowClient, Clock clock, LongFunction<Optional<AgentRun>> runs,
                ThreadFactory threads, boolean scheduled) {
+        this.nodeId = nodeId;
         this.max = max;
         this.slowClient = slowClient;
         this.clock = clock;
@@ -87,6 +92,19 @@ public final class LogStreams {
     /** Streams dropped because their client did not read (a counter). */
     public long droppedStreams() {
         return dropped.get();
+    }
+
+    /**
+     * Whether this node streams {@code run}'s log: the file is here, or the run was claimed by this very
+     * node and has not ended, so its file appears once the agent starts (a few milliseconds after the claim;
+     * a client that opens the stream in between gets what is written once it is).
+     */
+    public boolean hasLog(AgentRun run) {
+        if (run.logPath() == null) {
+            return false;
+        }
+        return java.nio.file.Files.isRegularFile(Path.of(run.logPath()))
+                || (run.finishedAt() == null && nodeId.equals(run.nodeId()));
     }
 
     /** Streams whose event is being sent now (tests). */
@@ -162,7 +180,9 @@ public final class LogStreams {
 
     private void advance(Stream s, Instant now) {
         try {
-            LogChunk chunk = LogChunk.read(s.log, s.offset, LogChunk.MAX_BYTES, s.ended != null);
+            LogChunk chunk = java.nio.file.Files.exists(s.log)
+                    ? LogChunk.read(s.log, s.offset, LogChunk.MAX_BYTES, s.ended != null)
+                    : new LogChunk(s.offset, s.offset, ""); // not started yet (or a launch that failed: no file)
             if (!chunk.isEmpty()) {
                 s.offset = chunk.end();
                 send(s, s.sse.newEventBuilder().name("log").id(Long.toString(chunk.end()))

@@ -148,13 +148,13 @@ public class RunsResource {
         long offset = offset(resumed ? lastEventId.trim() : from, field);
         AgentRun run = queue.run(runId, callers.current()).orElseThrow(() ->
                 new ProblemException(Response.Status.NOT_FOUND, "no run with id " + runId, null));
-        java.nio.file.Path log = run.logPath() == null ? null : java.nio.file.Path.of(run.logPath());
-        if (log == null || !java.nio.file.Files.isRegularFile(log)) {
+        if (!streams.hasLog(run)) {
             throw elsewhere(run);
         }
+        java.nio.file.Path log = java.nio.file.Path.of(run.logPath());
         long size;
         try {
-            size = java.nio.file.Files.size(log);
+            size = java.nio.file.Files.exists(log) ? java.nio.file.Files.size(log) : 0;
         } catch (java.io.IOException e) {
             throw new ProblemException(Response.Status.NOT_FOUND, "run " + runId + ": its log cannot be read", null);
         }

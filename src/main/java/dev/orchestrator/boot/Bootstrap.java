@@ -133,8 +133,8 @@ public class Bootstrap {
             control = new JobControl(node, jobs);
             audit = new AuditTrail(node.stores().audit(), clock);
             node.startDispatching(threadFactory);
-            logStreams = new dev.orchestrator.api.LogStreams(config.maxSseStreams(), config.sseSlowClient(), clock,
-                    jobs::findRun, threadFactory);
+            logStreams = new dev.orchestrator.api.LogStreams(identity.id(), config.maxSseStreams(),
+                    config.sseSlowClient(), clock, jobs::findRun, threadFactory);
             LOG.log(Level.INFO, "Orchestrator node {0} ready: agents {1}, max_concurrency {2}, data {3}, {4} API "
                     + "token(s) {5}", new Object[] {identity.id(), agents.names(), config.maxConcurrency(),
                             config.dataDir(), tokens.tokens().size(),

@@ -41,7 +41,7 @@ class LogStreamsTest {
 
     private final MutableClock clock = MutableClock.at("2026-12-03T08:00:00Z");
     private final AtomicReference<AgentRun> runState = new AtomicReference<>(run(7, null));
-    private final LogStreams streams = new LogStreams(2, Duration.ofSeconds(30), clock,
+    private final LogStreams streams = new LogStreams("this-node", 2, Duration.ofSeconds(30), clock,
             id -> Optional.of(runState.get()), Executors.defaultThreadFactory(), false);
 
     @AfterEach
@@ -115,6 +115,35 @@ class LogStreamsTest {
         assertThat(streams.openStreams()).isZero();
         assertThat(streams.droppedStreams()).isEqualTo(1);
         await().atMost(WAIT).until(() -> sink.closed);
+    }
+
+    @Test
+    void a_run_this_node_claimed_streams_before_its_log_file_exists_and_others_only_with_the_file() throws Exception {
+        Path log = dir.resolve("7").resolve("output.log");
+        AgentRun ours = runOn("this-node", log, null);
+        assertThat(streams.hasLog(ours)).as("claimed here, not started yet").isTrue();
+        assertThat(streams.hasLog(runOn("other-node", log, null))).isFalse();
+        assertThat(streams.hasLog(runOn("this-node", log, 0))).as("ended here without a file").isFalse();
+
+        FakeSink sink = new FakeSink();
+        streams.open(ours, log, 0, sink, new FakeSse());
+        tickAndSettle();
+        assertThat(sink.events).isEmpty();
+        assertThat(sink.closed).isFalse();
+
+        Files.createDirectories(log.getParent());
+        Files.writeString(log, "started\n"); // the agent starts
+        clock.tick(Duration.ofSeconds(1));
+        tickAndSettle();
+        assertThat(sink.events).containsExactly(new Event("log", "8", "started\n", null));
+        assertThat(streams.hasLog(runOn("other-node", log, 0))).as("the file is here").isTrue();
+    }
+
+    private static AgentRun runOn(String node, Path log, Integer exitCode) {
+        AgentRun r = run(7, exitCode);
+        set(r, "nodeId", node);
+        set(r, "logPath", log.toString());
+        return r;
     }
 
     /** One tick, then until its sends have reached the sink. */

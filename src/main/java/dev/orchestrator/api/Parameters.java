@@ -45,6 +45,23 @@ final class Parameters {
         throw new ProblemException(Response.Status.BAD_REQUEST, field + " must be a positive whole number", field);
     }
 
+    /** A byte offset (0 or more; absent or blank: 0), from the query or a header (400 naming {@code field} otherwise). */
+    static long byteOffset(String raw, String field) {
+        if (raw == null || raw.isBlank()) {
+            return 0;
+        }
+        try {
+            long v = Long.parseLong(raw.trim());
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new ProblemException(Response.Status.BAD_REQUEST, field + " must be a byte offset (0 or more), not '"
+                + raw + "'", field);
+    }
+
     /** An optional {@code repo} query parameter, validated as a repo name (400 otherwise). */
     static Optional<RepoName> repo(String raw) {
         if (raw == null) {

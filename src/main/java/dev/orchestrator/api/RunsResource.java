@@ -11,6 +11,8 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
+import java.io.IOException;
+import java.nio.file.Files;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -145,7 +147,7 @@ public class RunsResource {
         long runId = Parameters.runId(id);
         boolean resumed = lastEventId != null && !lastEventId.isBlank();
         String field = resumed ? "Last-Event-ID" : "from";
-        long offset = offset(resumed ? lastEventId.trim() : from, field);
+        long offset = Parameters.byteOffset(resumed ? lastEventId : from, field);
         AgentRun run = queue.run(runId, callers.current()).orElseThrow(() ->
                 new ProblemException(Response.Status.NOT_FOUND, "no run with id " + runId, null));
         if (!streams.hasLog(run)) {
@@ -154,8 +156,8 @@ public class RunsResource {
         java.nio.file.Path log = java.nio.file.Path.of(run.logPath());
         long size;
         try {
-            size = java.nio.file.Files.exists(log) ? java.nio.file.Files.size(log) : 0;
-        } catch (java.io.IOException e) {
+            size = Files.exists(log) ? Files.size(log) : 0;
+        } catch (IOException e) {
             throw new ProblemException(Response.Status.NOT_FOUND, "run " + runId + ": its log cannot be read", null);
         }
         if (offset > size) {
@@ -175,19 +177,4 @@ public class RunsResource {
                 + "its files", null);
     }
 
-    private static long offset(String raw, String field) {
-        if (raw == null || raw.isBlank()) {
-            return 0;
-        }
-        try {
-            long v = Long.parseLong(raw.trim());
-            if (v >= 0) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw new ProblemException(Response.Status.BAD_REQUEST, field + " must be a byte offset (0 or more), not '"
-                + raw + "'", field);
-    }
 }

@@ -80,8 +80,38 @@ final class ApiExamples {
 
     static final String P503_STREAMS = """
             {"type": "about:blank", "title": "Service Unavailable", "status": 503,
-             "detail": "64 log streams are open on this node, the most ORCH_MAX_SSE_STREAMS allows; retry later",
+             "detail": "64 streams (log and event streams) are open on this node, the most ORCH_MAX_SSE_STREAMS allows; retry later",
              "field": null}""";
+
+    static final String EVENT_STREAM = """
+            event: claimed
+            id: 7431-1207
+            data: {"id":"7431-1207","type":"claimed","at":"2026-11-28T08:00:05.120Z","job_id":42,"repo":"demo","agent":"echo","status":"running","run_id":130,"node":"build-2:4242:9c1f2a3b","attempts":1,"available_at":null,"scope":null}
+
+            event: finished
+            id: 7436-1215
+            data: {"id":"7436-1215","type":"finished","at":"2026-11-28T08:00:07.000Z","job_id":42,"repo":"demo","agent":"echo","status":"done","run_id":130,"node":"build-2:4242:9c1f2a3b","attempts":1,"available_at":null,"scope":null}
+
+            : keep-alive
+            id: 7502-1290
+            """;
+
+    static final String P410_EVENTS = """
+            {"type": "about:blank", "title": "Gone", "status": 410,
+             "detail": "events after 7431-1207 were deleted by retention (ORCH_EVENT_RETENTION_HOURS): reload what you show and reconnect without Last-Event-ID",
+             "field": "Last-Event-ID"}""";
+
+    static final String NODES = """
+            {"nodes": [{"id": "build-2:4242:9c1f2a3b", "host": "build-2", "started_at": "2026-11-28T07:00:00Z",
+             "heartbeat_at": "2026-11-28T08:00:00Z", "heartbeat_age_seconds": 3.2,
+             "lease_expires_at": "2026-11-28T08:02:00Z", "stopped_at": null, "running": 2}]}""";
+
+    static final String THROUGHPUT = """
+            {"minutes": [{"minute": "2026-11-28T07:01:00Z", "done": 12, "failed": 1, "cancelled": 0},
+             {"minute": "2026-11-28T07:02:00Z", "done": 0, "failed": 0, "cancelled": 0}]}""";
+
+    static final String ME = """
+            {"name": "ops", "roles": ["read", "submit", "operate"], "repos": ["team-a-*"]}""";
 
     static final String AUDIT_PAGE = """
             {"events": [{"id": 7, "at": "2026-11-28T08:00:05.000000Z", "actor": "ops", "action": "cancel",

@@ -20,8 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -32,7 +30,8 @@ import java.util.logging.Logger;
  * when the run has ended and its log is read to the end, an {@code end} event with the outcome closes
  * the stream.
  *
- * <p>Bounded: at most {@code max} streams at once ({@link #open} refuses more); each stream has at most
+ * <p>Bounded: at most ORCH_MAX_SSE_STREAMS streams at once, shared with the event streams ({@link SseSlots};
+ * {@link #open} refuses more); each stream has at most
  * one event in flight ({@link LogChunk#MAX_BYTES} of text), so nothing is buffered for a client that
  * does not read. A send that has not completed after {@code slowClient} drops the stream (its sink is
  * closed). Sends run on their own threads, so a client whose socket is full holds only its own.
@@ -50,13 +49,11 @@ public final class LogStreams {
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final String nodeId;
-    private final int max;
+    private final SseSlots slots;
     private final Duration slowClient;
     private final Clock clock;
     private final LongFunction<Optional<AgentRun>> runs;
     private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger open = new AtomicInteger();
-    private final AtomicLong dropped = new AtomicLong();
     private final ScheduledExecutorService ticker;
     private final ExecutorService senders;
 
@@ -64,16 +61,16 @@ public final class LogStreams {
      * {@code nodeId}: this node's id (runs it started write their logs here); {@code runs}: a run by id, read
      * fresh from the database (its end). Looks at the logs every {@link #TICK}.
      */
-    public LogStreams(String nodeId, int max, Duration slowClient, Clock clock,
+    public LogStreams(String nodeId, SseSlots slots, Duration slowClient, Clock clock,
                       LongFunction<Optional<AgentRun>> runs, ThreadFactory threads) {
-        this(nodeId, max, slowClient, clock, runs, threads, true);
+        this(nodeId, slots, slowClient, clock, runs, threads, true);
     }
 
     /** {@code scheduled} false: nothing looks at the logs until {@link #tick} is called (tests). */
-    LogStreams(String nodeId, int max, Duration slowClient, Clock clock, LongFunction<Optional<AgentRun>> runs,
+    LogStreams(String nodeId, SseSlots slots, Duration slowClient, Clock clock, LongFunction<Optional<AgentRun>> runs,
                ThreadFactory threads, boolean scheduled) {
         this.nodeId = nodeId;
-        this.max = max;
+        this.slots = slots;
         this.slowClient = slowClient;
         this.clock = clock;
         this.runs = runs;
@@ -84,14 +81,9 @@ public final class LogStreams {
         }
     }
 
-    /** Streams open now (a gauge). */
+    /** Log streams open now. */
     public int openStreams() {
-        return open.get();
-    }
-
-    /** Streams dropped because their client did not read (a counter). */
-    public long droppedStreams() {
-        return dropped.get();
+        return streams.size();
     }
 
     /**
@@ -113,7 +105,7 @@ public final class LogStreams {
     }
 
     public int max() {
-        return max;
+        return slots.max();
     }
 
     /**
@@ -121,8 +113,7 @@ public final class LogStreams {
      * sink untouched) if {@code max} streams are open.
      */
     public boolean open(AgentRun run, Path log, long offset, SseEventSink sink, Sse sse) {
-        if (open.incrementAndGet() > max) {
-            open.decrementAndGet();
+        if (!slots.acquire()) {
             return false;
         }
         streams.add(new Stream(run.id(), log, offset, sink, sse, clock.instant()));
@@ -160,7 +151,7 @@ public final class LogStreams {
                 if (Duration.between(s.pendingSince, now).compareTo(slowClient) > 0) {
                     LOG.log(Level.INFO, "log stream of run {0}: the client read nothing for {1} s; dropped",
                             new Object[] {s.runId, slowClient.toSeconds()});
-                    dropped.incrementAndGet();
+                    slots.countDrop();
                     remove(s);
                     senders.execute(() -> closeQuietly(s.sink));
                 }
@@ -256,7 +247,7 @@ public final class LogStreams {
 
     private void remove(Stream s) {
         if (streams.remove(s)) {
-            open.decrementAndGet();
+            slots.release();
         }
     }
 

@@ -62,6 +62,34 @@ public class QueueResource {
         return QueueDto.of(queue.overview(callers.current()));
     }
 
+    @Operation(operationId = "getThroughput", summary = "Jobs finished per minute over the last hour",
+            description = "Sixty minutes ending with the current one, oldest first, each with the jobs that finished "
+                    + "in it by final status (done, failed, cancelled), cluster-wide for every caller; minutes without "
+                    + "any are listed with zeros (role read). Read from the jobs' finished_at: jobs pruned by "
+                    + "retention are not counted.")
+    @APIResponse(responseCode = "200", description = "Sixty minutes",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = ThroughputDto.class),
+                    examples = @ExampleObject(name = "200", value = ApiExamples.THROUGHPUT)))
+    @APIResponse(responseCode = "401", description = "No valid bearer token (no Authorization header, not Bearer "
+            + "TOKEN, or an unknown token); WWW-Authenticate: Bearer realm=orchestrator",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P401)))
+    @APIResponse(responseCode = "403", description = "The token lacks the role read",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P403)))
+    @APIResponse(responseCode = "503", description = "The database cannot be reached; Retry-After: 5. Nothing was "
+            + "written: retry the request",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P503)))
+    @GET
+    @RolesAllowed(Role.READ_NAME)
+    @Path("throughput")
+    public ThroughputDto throughput() {
+        return new ThroughputDto(queue.finishedPerMinute(ThroughputDto.MINUTES).stream().map(m ->
+                new ThroughputDto.Minute(m.minute(), m.done(), m.failed(), m.cancelled())).toList());
+    }
+
     /** Stops claiming (durably) until resumed; running jobs go on. */
     @Operation(operationId = "pauseClaims", summary = "Pause claiming",
             description = "Stops claiming of every job, or with repo of that repo's jobs, on every node and across "

@@ -165,8 +165,8 @@ public class RunsResource {
                     + "log (" + size + " bytes)", field);
         }
         if (!streams.open(run, log, offset, sink, sse)) {
-            throw new ProblemException(Response.Status.SERVICE_UNAVAILABLE, streams.max() + " log streams are open "
-                    + "on this node, the most ORCH_MAX_SSE_STREAMS allows; retry later", null);
+            throw new ProblemException(Response.Status.SERVICE_UNAVAILABLE, streams.max() + " streams (log and event "
+                    + "streams) are open on this node, the most ORCH_MAX_SSE_STREAMS allows; retry later", null);
         }
     }
 

@@ -29,6 +29,9 @@ public class TokensResource {
     @Inject
     TokenRegistry tokens;
 
+    @Inject
+    Callers callers;
+
     @Operation(operationId = "listTokens", summary = "The configured tokens",
             description = "Every configured token: name, roles, repo patterns and where it was configured; never a "
                     + "secret or a hash (role admin). Read from memory: no database.")
@@ -47,6 +50,33 @@ public class TokensResource {
     @RolesAllowed(Role.ADMIN_NAME)
     public TokensDto list() {
         return new TokensDto(tokens.tokens().stream().map(TokenDto::of).toList());
+    }
+
+    @Operation(operationId = "getCurrentToken", summary = "The token of this request",
+            description = "The calling token's name, its roles (with the roles they include: admin includes operate, "
+                    + "operate includes submit, submit includes read) and its repo patterns (empty: every repo), so "
+                    + "that a client can show only what the token may do (role read). Never a secret.")
+    @APIResponse(responseCode = "200", description = "The token",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MeDto.class),
+                    examples = @ExampleObject(name = "200", value = ApiExamples.ME)))
+    @APIResponse(responseCode = "401", description = "No valid bearer token (no Authorization header, not Bearer "
+            + "TOKEN, or an unknown token); WWW-Authenticate: Bearer realm=orchestrator",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P401)))
+    @APIResponse(responseCode = "403", description = "The token lacks the role read",
+            content = @Content(mediaType = ApiExamples.PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(name = "problem", value = ApiExamples.P403)))
+    @GET
+    @RolesAllowed(Role.READ_NAME)
+    @jakarta.ws.rs.Path("me")
+    public MeDto me() {
+        dev.orchestrator.domain.access.Caller caller = callers.current();
+        return new MeDto(caller.name(), caller.roles().stream().sorted().map(Role::id).toList(),
+                caller.repos().patterns());
+    }
+
+    /** The calling token: name, every role it has (included ones too), repo patterns. */
+    public record MeDto(String name, List<String> roles, List<String> repos) {
     }
 
     /** A token without its secret. */

@@ -84,6 +84,8 @@ public class Bootstrap {
      */
     private volatile ExecutorService workers;
     private volatile dev.orchestrator.api.LogStreams logStreams;
+    private volatile dev.orchestrator.api.EventStreams eventStreams;
+    private volatile dev.orchestrator.api.SseSlots sseSlots;
     private volatile OrchestratorNode node;
     private volatile QueueService queue;
     private volatile JobControl control;
@@ -133,8 +135,11 @@ public class Bootstrap {
             control = new JobControl(node, jobs);
             audit = new AuditTrail(node.stores().audit(), clock);
             node.startDispatching(threadFactory);
-            logStreams = new dev.orchestrator.api.LogStreams(identity.id(), config.maxSseStreams(),
-                    config.sseSlowClient(), clock, jobs::findRun, threadFactory);
+            sseSlots = new dev.orchestrator.api.SseSlots(config.maxSseStreams());
+            logStreams = new dev.orchestrator.api.LogStreams(identity.id(), sseSlots, config.sseSlowClient(), clock,
+                    jobs::findRun, threadFactory);
+            eventStreams = new dev.orchestrator.api.EventStreams(node.stores().events(), sseSlots,
+                    config.sseSlowClient(), clock, threadFactory);
             LOG.log(Level.INFO, "Orchestrator node {0} ready: agents {1}, max_concurrency {2}, data {3}, {4} API "
                     + "token(s) {5}", new Object[] {identity.id(), agents.names(), config.maxConcurrency(),
                             config.dataDir(), tokens.tokens().size(),
@@ -172,7 +177,7 @@ public class Bootstrap {
             LOG.log(Level.WARNING, "Orchestrator could not record the stop of its failed start; the next start on "
                     + "this host or the lease reclaim of another node does", e);
         } finally {
-            stopLogStreams();
+            stopStreams();
             stopWorkers();
             closePool();
             deregisterDrivers();
@@ -180,10 +185,14 @@ public class Bootstrap {
     }
 
 
-    private void stopLogStreams() {
+    private void stopStreams() {
         dev.orchestrator.api.LogStreams streams = logStreams;
         if (streams != null) {
             streams.stop();
+        }
+        dev.orchestrator.api.EventStreams events = eventStreams;
+        if (events != null) {
+            events.stop();
         }
     }
 
@@ -225,7 +234,7 @@ public class Bootstrap {
             LOG.log(Level.SEVERE, "Orchestrator could not hand its running jobs back to the queue; the next "
                     + "start on this host recovers them", e);
         } finally {
-            stopLogStreams();
+            stopStreams();
             stopWorkers();
             closePool();
             deregisterDrivers();
@@ -271,6 +280,16 @@ public class Bootstrap {
     /** This node's open log streams (GET /api/runs/{id}/log/stream). */
     public dev.orchestrator.api.LogStreams logStreams() {
         return requireStarted(logStreams);
+    }
+
+    /** This node's open event streams (GET /api/events). */
+    public dev.orchestrator.api.EventStreams eventStreams() {
+        return requireStarted(eventStreams);
+    }
+
+    /** This node's Server-Sent Event streams, both kinds: how many are open, how many were dropped. */
+    public dev.orchestrator.api.SseSlots sseSlots() {
+        return requireStarted(sseSlots);
     }
 
     public JobControl control() {

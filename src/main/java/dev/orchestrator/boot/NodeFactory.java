@@ -44,6 +44,7 @@ public final class NodeFactory {
                 config.runsDir(),
                 Duration.ofDays(config.retentionDays()),
                 Duration.ofDays(config.auditRetentionDays()),
+                Duration.ofHours(config.eventRetentionHours()),
                 new NodeSettings.ReaperSwitches(config.reaperEnabled(), config.impossibleQueuedSanitizeEnabled(),
                         config.livenessCheckEnabled(), config.leaseReclaimEnabled(), config.timeoutBackstopEnabled(),
                         config.spawnGrace()),

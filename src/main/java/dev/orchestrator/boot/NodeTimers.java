@@ -84,6 +84,7 @@ public class NodeTimers {
             } else if (RETENTION.equals(timer.getInfo())) {
                 retention.pruneOnce();
                 retention.pruneAuditOnce();
+                retention.pruneEventsOnce();
             } else {
                 reaper.runOnce();
             }

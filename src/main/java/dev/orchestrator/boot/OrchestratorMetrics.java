@@ -132,10 +132,13 @@ public class OrchestratorMetrics {
                     new Tag("gate", g.name().toLowerCase(Locale.ROOT)));
         }
 
-        gauge("orchestrator.sse.streams", "Log streams (GET /api/runs/{id}/log/stream) open on this node now; at "
-                + "most ORCH_MAX_SSE_STREAMS", () -> (long) bootstrap.logStreams().openStreams());
-        gauge("orchestrator.sse.dropped", "Log streams this node dropped since it started because their client "
-                + "read nothing for ORCH_SSE_SLOW_CLIENT_SECONDS", () -> bootstrap.logStreams().droppedStreams());
+        gauge("orchestrator.sse.streams", "Server-Sent Event streams open on this node now, log streams (GET "
+                + "/api/runs/{id}/log/stream) and event streams (GET /api/events) together; at most "
+                + "ORCH_MAX_SSE_STREAMS", () -> (long) bootstrap.sseSlots().open());
+        gauge("orchestrator.sse.event_streams", "Event streams (GET /api/events) open on this node now",
+                () -> (long) bootstrap.eventStreams().openStreams());
+        gauge("orchestrator.sse.dropped", "Streams this node dropped since it started because their client "
+                + "read nothing for ORCH_SSE_SLOW_CLIENT_SECONDS", () -> bootstrap.sseSlots().dropped());
 
         gauge("orchestrator.reaper.ticks", "Reaper passes of this node since it started",
                 () -> node.reaperStatus().ticksTotal());

@@ -47,6 +47,11 @@ public class ServiceProducers {
     }
 
     @Produces
+    dev.orchestrator.api.EventStreams eventStreams() {
+        return bootstrap.eventStreams();
+    }
+
+    @Produces
     JobControl control() {
         JobControl c = control;
         if (c == null) {

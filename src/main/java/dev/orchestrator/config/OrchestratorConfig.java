@@ -38,7 +38,8 @@ public record OrchestratorConfig(
         boolean wedgeAlarmReadiness,
         boolean notifyEnabled,
         int maxSseStreams,
-        Duration sseSlowClient) {
+        Duration sseSlowClient,
+        int eventRetentionHours) {
 
     public static final int DEFAULT_MAX_CONCURRENCY = 1;
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -99,7 +100,8 @@ public record OrchestratorConfig(
                 s.flag("ORCH_WEDGE_ALARM_READINESS", false),
                 s.flag("ORCH_NOTIFY_ENABLED", true),
                 s.integer("ORCH_MAX_SSE_STREAMS", 64, 0, 100_000),
-                s.seconds("ORCH_SSE_SLOW_CLIENT_SECONDS", 30, 1, 3600));
+                s.seconds("ORCH_SSE_SLOW_CLIENT_SECONDS", 30, 1, 3600),
+                s.integer("ORCH_EVENT_RETENTION_HOURS", 72, 0, 876_000));
     }
 
     /** Comma-separated patterns; "none" switches output patterns off. */

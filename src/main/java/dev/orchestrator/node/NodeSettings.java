@@ -11,11 +11,13 @@ import java.time.Duration;
  *
  * @param retention how long finished jobs are kept; zero keeps them for good
  * @param auditRetention how long audit events are kept; zero keeps them for good
+ * @param eventRetention how long the event feed's events are kept; zero keeps them for good
  * @param wedgeAlarm how long a claimable job may wait while a slot is free (or held by a dead run)
  *                   before the wedge alarm goes DOWN
  */
 public record NodeSettings(ClaimPolicy claims, Duration dispatchPollInterval, RetryRules retry, Duration killGrace,
                            Path reposDir, Path runsDir, Duration retention, Duration auditRetention,
+                           Duration eventRetention,
                            ReaperSwitches reaper,
                            Duration lease, Duration wedgeAlarm) {
 

@@ -64,6 +64,7 @@ public final class OrchestratorNode {
     private final RetentionPruner retention;
     private final WedgeAlarm wedge;
     private final AgentCatalog agents;
+    private final java.time.Duration leaseDuration;
     private volatile NodeWakeups wakeups = NodeWakeups.OFF;
 
     public OrchestratorNode(NodeContext context, NodeSettings settings, NodeSettings.Commands commands,
@@ -71,6 +72,7 @@ public final class OrchestratorNode {
         this.context = context;
         this.stores = stores;
         this.agents = agents;
+        this.leaseDuration = settings.lease();
         this.policy = settings.claims();
         this.processes = new ProcessTable(context.identity().bootId());
         ActiveRuns active = new ActiveRuns();
@@ -99,8 +101,8 @@ public final class OrchestratorNode {
                 Reaper.Step.switchable("timeout_backstop", switches.timeoutBackstop(), new TimeoutBackstop(context,
                         stores.finishes(), termination, completion, agents)),
                 Reaper.Step.always("counter_compaction", new CounterCompaction(stores.control()))));
-        this.retention = new RetentionPruner(stores.control(), stores.audit(), runFiles, settings.retention(),
-                settings.auditRetention(), context.clock());
+        this.retention = new RetentionPruner(stores.control(), stores.audit(), stores.events(), runFiles,
+                settings.retention(), settings.auditRetention(), settings.eventRetention(), context.clock());
         this.lease = new NodeLease(context, stores.nodes(), dispatcher, termination, settings.lease(),
                 System::nanoTime);
         this.wedge = new WedgeAlarm(context, stores.claims(), processes, policy, settings.wedgeAlarm(),
@@ -195,6 +197,8 @@ public final class OrchestratorNode {
     public Dispatcher dispatcher() { return dispatcher; }
     public Reaper reaper() { return reaper; }
     public NodeLease lease() { return lease; }
+    /** ORCH_NODE_LEASE_SECONDS: how long after its last heartbeat others may reclaim a node's jobs. */
+    public java.time.Duration leaseDuration() { return leaseDuration; }
     public RetentionPruner retention() { return retention; }
     public AgentCatalog agents() { return agents; }
     public CancellationSweep cancellations() { return cancellations; }

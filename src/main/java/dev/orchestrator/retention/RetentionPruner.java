@@ -3,6 +3,7 @@ package dev.orchestrator.retention;
 import dev.orchestrator.runfiles.RunFilesLayout;
 import dev.orchestrator.store.AuditStore;
 import dev.orchestrator.store.ControlStore;
+import dev.orchestrator.store.EventStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,21 +24,27 @@ import java.util.stream.Stream;
 public final class RetentionPruner {
     private static final Logger LOG = Logger.getLogger(RetentionPruner.class.getName());
     static final int BATCH = 500;
+    /** Events are small rows deleted by position: larger batches. */
+    static final int EVENT_BATCH = 5_000;
 
     private final ControlStore control;
     private final AuditStore audit;
+    private final EventStore events;
     private final RunFilesLayout runFiles;
     private final Duration retention;
     private final Duration auditRetention;
+    private final Duration eventRetention;
     private final Clock clock;
 
-    public RetentionPruner(ControlStore control, AuditStore audit, RunFilesLayout runFiles, Duration retention,
-                           Duration auditRetention, Clock clock) {
+    public RetentionPruner(ControlStore control, AuditStore audit, EventStore events, RunFilesLayout runFiles,
+                           Duration retention, Duration auditRetention, Duration eventRetention, Clock clock) {
         this.control = control;
         this.audit = audit;
+        this.events = events;
         this.runFiles = runFiles;
         this.retention = retention;
         this.auditRetention = auditRetention;
+        this.eventRetention = eventRetention;
         this.clock = clock;
     }
 
@@ -63,6 +70,33 @@ public final class RetentionPruner {
         }
         if (total > 0) {
             LOG.log(Level.INFO, "retention: pruned {0} audit event(s) from before {1}", new Object[] {total, cutoff});
+        }
+        return total;
+    }
+
+    /**
+     * Deletes the event feed's events older than ORCH_EVENT_RETENTION_HOURS, oldest first, in batches;
+     * returns how many. A client resuming from before them is told it missed events (410). 0 keeps them
+     * all. Never throws.
+     */
+    public int pruneEventsOnce() {
+        if (eventRetention.isZero()) {
+            return 0;
+        }
+        Instant cutoff = clock.instant().minus(eventRetention);
+        int total = 0;
+        try {
+            int batch;
+            do {
+                batch = events.prune(cutoff, EVENT_BATCH);
+                total += batch;
+            } while (batch == EVENT_BATCH);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "event retention pass failed after pruning " + total + " event(s); the next pass "
+                    + "goes on", e);
+        }
+        if (total > 0) {
+            LOG.log(Level.INFO, "retention: pruned {0} feed event(s) from before {1}", new Object[] {total, cutoff});
         }
         return total;
     }

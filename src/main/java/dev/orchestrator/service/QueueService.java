@@ -418,6 +418,30 @@ public class QueueService {
         return node.stores().claims().holds(id, node.context().clock().instant(), node.policy());
     }
 
+    /** The cluster's nodes (live ones first, then those stopped within a day), each with its running jobs. */
+    public List<dev.orchestrator.domain.node.NodeStatus> nodes() {
+        return node.stores().nodes().status(node.leaseDuration());
+    }
+
+    /**
+     * Jobs finished per minute over the last {@code minutes} minutes (the current one last), cluster-wide,
+     * every minute present (zeros where none finished).
+     */
+    public List<dev.orchestrator.domain.job.FinishedMinute> finishedPerMinute(int minutes) {
+        java.time.Instant first = node.context().clock().instant().truncatedTo(java.time.temporal.ChronoUnit.MINUTES)
+                .minus(java.time.Duration.ofMinutes(minutes - 1L));
+        Map<java.time.Instant, dev.orchestrator.domain.job.FinishedMinute> found = new java.util.HashMap<>();
+        for (dev.orchestrator.domain.job.FinishedMinute m : node.stores().control().finishedPerMinute(first)) {
+            found.put(m.minute(), m);
+        }
+        List<dev.orchestrator.domain.job.FinishedMinute> all = new java.util.ArrayList<>(minutes);
+        for (int i = 0; i < minutes; i++) {
+            java.time.Instant at = first.plus(java.time.Duration.ofMinutes(i));
+            all.add(found.getOrDefault(at, new dev.orchestrator.domain.job.FinishedMinute(at, 0, 0, 0)));
+        }
+        return all;
+    }
+
     /**
      * The queue at a glance. The counts are cluster-wide for every caller; the running jobs listed
      * are those of the caller's repos.

@@ -166,6 +166,25 @@ public class ControlStore {
                 rs -> rs.getLong("id")));
     }
 
+    /** Jobs finished per minute since a time, by final status (the index on finished_at). */
+    static final Sql FINISHED_PER_MINUTE = Sql.of("""
+            SELECT date_trunc('minute', finished_at) AS minute,
+                   count(*) FILTER (WHERE status = 'done') AS done,
+                   count(*) FILTER (WHERE status = 'failed') AS failed,
+                   count(*) FILTER (WHERE status = 'cancelled') AS cancelled
+              FROM jobs
+             WHERE finished_at >= :since
+             GROUP BY 1
+             ORDER BY 1
+            """);
+
+    /** Minutes with finished jobs since {@code since}, oldest first (minutes without any are absent). */
+    public List<dev.orchestrator.domain.job.FinishedMinute> finishedPerMinute(Instant since) {
+        return tx.single(c -> FINISHED_PER_MINUTE.list(c, Params.of("since", since), rs ->
+                new dev.orchestrator.domain.job.FinishedMinute(Sql.instant(rs, "minute"), rs.getLong("done"),
+                        rs.getLong("failed"), rs.getLong("cancelled"))));
+    }
+
     /** Job counts by status, cluster-wide, every status present (0 when none); cheap at any history. */
     public Map<JobStatus, Long> statusCounts() {
         return tx.inTransaction(c -> STATUS_COUNTS.first(c, Params.of(), rs -> {

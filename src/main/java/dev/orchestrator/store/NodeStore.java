@@ -66,8 +66,29 @@ public class NodeStore {
 
     private final Transactions tx;
 
+    /** Live nodes, and stopped ones of the last day, with their running jobs; newest first. */
+    static final Sql STATUS = Sql.of("""
+            SELECT n.id, n.host, n.started_at, n.heartbeat_at, n.stopped_at,
+                   extract(epoch FROM now() - n.heartbeat_at)::float8 AS heartbeat_age_seconds,
+                   n.heartbeat_at + make_interval(secs => :lease_seconds) AS lease_expires_at,
+                   (SELECT count(*) FROM jobs j WHERE j.status = 'running' AND j.claimed_by = n.id) AS running
+              FROM nodes n
+             WHERE n.stopped_at IS NULL OR n.heartbeat_at > now() - interval '1 day'
+             ORDER BY n.stopped_at IS NOT NULL, n.started_at DESC, n.id
+             LIMIT 200
+            """);
+
     public NodeStore(DataSource dataSource) {
         this.tx = new Transactions(dataSource);
+    }
+
+    /** The nodes (live first, then those stopped within a day; at most 200), each with its running jobs. */
+    public List<dev.orchestrator.domain.node.NodeStatus> status(Duration lease) {
+        return tx.single(c -> STATUS.list(c, Params.of("lease_seconds", (double) lease.toSeconds()), rs ->
+                new dev.orchestrator.domain.node.NodeStatus(rs.getString("id"), rs.getString("host"),
+                        Sql.instant(rs, "started_at"), Sql.instant(rs, "heartbeat_at"),
+                        rs.getDouble("heartbeat_age_seconds"), Sql.instant(rs, "lease_expires_at"),
+                        Sql.instant(rs, "stopped_at"), rs.getLong("running"))));
     }
 
     public void registerNode(NodeIdentity node, Instant now) {

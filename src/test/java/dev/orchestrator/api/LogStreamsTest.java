@@ -41,7 +41,8 @@ class LogStreamsTest {
 
     private final MutableClock clock = MutableClock.at("2026-12-03T08:00:00Z");
     private final AtomicReference<AgentRun> runState = new AtomicReference<>(run(7, null));
-    private final LogStreams streams = new LogStreams("this-node", 2, Duration.ofSeconds(30), clock,
+    private final SseSlots slots = new SseSlots(2);
+    private final LogStreams streams = new LogStreams("this-node", slots, Duration.ofSeconds(30), clock,
             id -> Optional.of(runState.get()), Executors.defaultThreadFactory(), false);
 
     @AfterEach
@@ -113,7 +114,7 @@ class LogStreamsTest {
         clock.tick(Duration.ofSeconds(10)); // 35 s since the send
         streams.tick();
         assertThat(streams.openStreams()).isZero();
-        assertThat(streams.droppedStreams()).isEqualTo(1);
+        assertThat(slots.dropped()).isEqualTo(1);
         await().atMost(WAIT).until(() -> sink.closed);
     }
 

@@ -614,6 +614,114 @@ class OrchestratorIT {
         postEmpty("jobs/" + id + "/cancel"); // frees its slot if it still sleeps (409 if it has ended: fine)
     }
 
+    /** Opens GET /api/events (with {@code query}) and waits until the server holds the stream. */
+    private BufferedReader openEvents(String query, String lastEventId) throws Exception {
+        double before = metric("orchestrator_sse_event_streams");
+        HttpRequest.Builder b = HttpRequest.newBuilder(api("events" + query))
+                .header("Authorization", BEARER).header("Accept", "text/event-stream").GET();
+        if (lastEventId != null) {
+            b.header("Last-Event-ID", lastEventId);
+        }
+        java.util.concurrent.CompletableFuture<HttpResponse<InputStream>> response =
+                http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        // the headers may wait for the first event: the stream counts as open once the server registered it
+        await().atMost(WAIT).until(() -> response.isDone() || metric("orchestrator_sse_event_streams") > before);
+        HttpResponse<InputStream> r = response.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        return new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+    }
+
+    /** The next {@code n} events of the stream (keep-alives skipped). */
+    private static List<Sse> events(BufferedReader in, int n) throws Exception {
+        List<Sse> out = new ArrayList<>();
+        while (out.size() < n) {
+            Sse e = next(in);
+            assertNotNull(e, "the stream ended after " + out);
+            out.add(e);
+        }
+        return out;
+    }
+
+    private static JsonObject data(Sse e) {
+        return Json.createReader(new StringReader(e.data())).readObject();
+    }
+
+    @Test
+    @RunAsClient
+    void job_transitions_stream_as_events_and_a_reconnect_by_last_event_id_misses_and_repeats_nothing()
+            throws Exception {
+        List<Sse> seen = new ArrayList<>();
+        long id;
+        try (BufferedReader stream = openEvents("?repo=ev-live", null)) {
+            id = json(post("jobs", "application/json", "{\"agent\": \"echo\", \"repo\": \"ev-live\"}"))
+                    .getJsonNumber("id").longValue();
+            seen.addAll(events(stream, 2));
+        } // a forced disconnect in the middle of the job's life
+        assertEquals(List.of("enqueued", "claimed"), seen.stream().map(Sse::name).toList());
+        try (BufferedReader stream = openEvents("?repo=ev-live", seen.get(1).id())) {
+            seen.addAll(events(stream, 2));
+        }
+        assertEquals(List.of("enqueued", "claimed", "started", "finished"), seen.stream().map(Sse::name).toList(),
+                "resumed after the last event: nothing missed, nothing repeated");
+        for (Sse e : seen) {
+            JsonObject d = data(e);
+            assertEquals(id, d.getJsonNumber("job_id").longValue(), e.toString());
+            assertEquals(e.name(), d.getString("type"));
+            assertEquals(e.id(), d.getString("id"));
+            assertEquals("ev-live", d.getString("repo"));
+        }
+        for (int i = 1; i < seen.size(); i++) {
+            assertTrue(dev.orchestrator.domain.event.EventPosition.parse(seen.get(i).id()).isAfter(
+                    dev.orchestrator.domain.event.EventPosition.parse(seen.get(i - 1).id())), seen.toString());
+        }
+        JsonObject finished = data(seen.get(3));
+        assertEquals("done", finished.getString("status"));
+        JsonObject job = json(get("jobs/" + id));
+        assertEquals(job.getJsonArray("runs").getJsonObject(0).getJsonNumber("id").longValue(),
+                finished.getJsonNumber("run_id").longValue());
+        assertEquals(job.getJsonArray("runs").getJsonObject(0).getString("node"), finished.getString("node"));
+
+        // another node's transitions reach this node's streams through the shared table: written here with SQL
+        // as that node's statements write them, in a repo this node may not claim from (paused)
+        assertEquals(200, postEmpty("queue/pause?repo=ev-other").statusCode());
+        long other;
+        try (BufferedReader stream = openEvents("?repo=ev-other", seen.get(3).id());
+             Connection c = java.sql.DriverManager.getConnection(System.getenv("ORCH_DB_URL"),
+                     System.getenv("ORCH_DB_USER"), System.getenv("ORCH_DB_PASSWORD"));
+             Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("INSERT INTO jobs (agent, repo, available_at, created_at, updated_at) "
+                    + "VALUES ('echo', 'ev-other', now(), now(), now()) RETURNING id")) {
+                rs.next();
+                other = rs.getLong(1);
+            }
+            s.executeUpdate("UPDATE jobs SET status = 'running', claimed_by = 'other-node:1:feed', started_at = now(), "
+                    + "updated_at = now() WHERE id = " + other);
+            s.executeUpdate("UPDATE jobs SET status = 'done', finished_at = now(), updated_at = now() WHERE id = "
+                    + other);
+            List<Sse> fromOther = events(stream, 4);
+            assertEquals(List.of("paused", "enqueued", "claimed", "finished"),
+                    fromOther.stream().map(Sse::name).toList());
+            assertEquals("repo:ev-other", data(fromOther.get(0)).getString("scope"));
+            assertEquals("other-node:1:feed", data(fromOther.get(2)).getString("node"));
+            assertEquals(other, data(fromOther.get(3)).getJsonNumber("job_id").longValue());
+        }
+        assertEquals(200, postEmpty("queue/resume?repo=ev-other").statusCode());
+
+        // bad input: the field is named, nothing is opened
+        HttpResponse<String> bad = get("events?job=0");
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("\"job\""), bad.body());
+        assertEquals(400, get("events?repo=../etc").statusCode());
+        assertEquals(400, get("events?agent=%20x").statusCode());
+        for (String lastId : List.of("12", "x-1", "999999999999-1")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(api("events")).header("Authorization", BEARER)
+                    .header("Last-Event-ID", lastId).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, r.statusCode(), lastId + ": " + r.body());
+            assertTrue(r.body().contains("Last-Event-ID"), r.body());
+        }
+    }
+
     private long totalJobs() throws Exception {
         JsonObject counts = json(get("queue")).getJsonObject("counts");
         return counts.values().stream().mapToLong(v -> ((jakarta.json.JsonNumber) v).longValue()).sum();

@@ -126,6 +126,9 @@ class SecurityIT {
                 new Row("POST", "/api/jobs/999999/cancel", null,  401, 401, 401, 403, 403, 404, 404, 404),
                 new Row("POST", "/api/jobs/" + inB + "/retry", null, 401, 401, 401, 403, 403, 409, 409, 404),
                 new Row("GET", "/api/queue", null,                401, 401, 401, 200, 200, 200, 200, 200),
+                new Row("GET", "/api/queue/throughput", null,     401, 401, 401, 200, 200, 200, 200, 200),
+                new Row("GET", "/api/nodes", null,                401, 401, 401, 200, 200, 200, 200, 200),
+                new Row("GET", "/api/tokens/me", null,            401, 401, 401, 200, 200, 200, 200, 200),
                 new Row("POST", "/api/queue/pause?repo=sec-a-9", null, 401, 401, 401, 403, 403, 200, 200, 200),
                 new Row("POST", "/api/queue/resume?repo=sec-a-9", null, 401, 401, 401, 403, 403, 200, 200, 200),
                 new Row("POST", "/api/queue/pause?repo=sec-b-9", null, 401, 401, 401, 403, 403, 200, 200, 403),
@@ -135,6 +138,7 @@ class SecurityIT {
                 new Row("GET", "/api/runs/999999/log", null,      401, 401, 401, 404, 404, 404, 404, 404),
                 new Row("GET", "/api/runs/" + runOfB + "/log/stream", null, 401, 401, 401, 200, 200, 200, 200, 404),
                 new Row("GET", "/api/runs/999999/log/stream", null, 401, 401, 401, 404, 404, 404, 404, 404),
+                new Row("GET", "/api/events?job=0", null,         401, 401, 401, 400, 400, 400, 400, 400),
                 new Row("GET", "/api/audit", null,                401, 401, 401, 403, 403, 403, 200, 403),
                 new Row("GET", "/api/tokens", null,               401, 401, 401, 403, 403, 403, 200, 403),
                 new Row("GET", "/api/no-such-thing", null,        401, 401, 401, 404, 404, 404, 404, 404),
@@ -379,6 +383,73 @@ class SecurityIT {
         return value(after, name, labels) - value(before, name, labels);
     }
 
+    @Test
+    void the_dashboard_reads_its_token_the_nodes_and_the_last_hours_throughput() throws Exception {
+        JsonObject me = json(send("GET", "/api/tokens/me", "Bearer " + SCOPED, null));
+        assertThat(me.getString("name")).isEqualTo("it-scoped");
+        assertThat(me.getJsonArray("roles").getValuesAs(jakarta.json.JsonString.class)).extracting(
+                jakarta.json.JsonString::getString).containsExactly("read", "submit", "operate");
+        assertThat(me.getJsonArray("repos").getString(0)).isEqualTo("sec-a-*");
+        assertThat(me.toString()).doesNotContain("sha256", "secret");
+
+        long id = enqueue("sec-a-throughput");
+        await().atMost(Duration.ofSeconds(60)).until(() -> json(send("GET", "/api/jobs/" + id, "Bearer " + ADMIN,
+                null)).getString("status").equals("done"));
+        List<JsonObject> minutes = json(send("GET", "/api/queue/throughput", "Bearer " + ADMIN, null))
+                .getJsonArray("minutes").getValuesAs(JsonObject.class);
+        assertThat(minutes).hasSize(60);
+        assertThat(minutes.stream().mapToLong(m -> m.getJsonNumber("done").longValue()).sum()).isPositive();
+        for (int i = 1; i < minutes.size(); i++) {
+            assertThat(java.time.Instant.parse(minutes.get(i).getString("minute"))).isEqualTo(
+                    java.time.Instant.parse(minutes.get(i - 1).getString("minute")).plusSeconds(60));
+        }
+
+        List<JsonObject> nodes = json(send("GET", "/api/nodes", "Bearer " + ADMIN, null)).getJsonArray("nodes")
+                .getValuesAs(JsonObject.class);
+        JsonObject live = nodes.get(0);
+        assertThat(live.isNull("stopped_at")).isTrue();
+        assertThat(live.getJsonNumber("heartbeat_age_seconds").doubleValue()).isBetween(0.0, 60.0);
+        assertThat(java.time.Instant.parse(live.getString("lease_expires_at"))).isAfter(
+                java.time.Instant.parse(live.getString("heartbeat_at")));
+        assertThat(live.getJsonNumber("running").longValue()).isNotNegative();
+    }
+
+    private double metric(String name) throws Exception {
+        return send("GET", "/metrics", "Bearer " + ADMIN, null).body().lines().filter(l -> l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void a_repo_scoped_token_streams_only_the_events_of_its_repos() throws Exception {
+        double before = metric("orchestrator_sse_event_streams");
+        java.util.concurrent.CompletableFuture<HttpResponse<java.io.InputStream>> response = http.sendAsync(
+                HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "") + "/api/events"))
+                        .header("Authorization", "Bearer " + SCOPED).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        await().atMost(Duration.ofSeconds(60)).until(() -> response.isDone()
+                || metric("orchestrator_sse_event_streams") > before);
+        long outside = enqueue("sec-b-events");
+        long inside = enqueue("sec-a-events");
+        HttpResponse<java.io.InputStream> r = response.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(200);
+        List<String> repos = new ArrayList<>();
+        try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            String line;
+            long job = -1;
+            while (job != inside && (line = in.readLine()) != null) {
+                if (line.startsWith("data: ")) {
+                    JsonObject event = Json.createReader(new StringReader(line.substring(6))).readObject();
+                    repos.add(event.isNull("repo") ? null : event.getString("repo"));
+                    job = event.isNull("job_id") ? -1 : event.getJsonNumber("job_id").longValue();
+                }
+            }
+            assertThat(job).isEqualTo(inside);
+        }
+        assertThat(repos).as("job " + outside + " of sec-b-events is not in the token's repos")
+                .allMatch(repo -> repo == null || repo.startsWith("sec-a-"));
+    }
+
     /** The error answers each operation must document, by operationId (every one is a problem document). */
     static final Map<String, List<String>> DOCUMENTED_ERRORS = Map.ofEntries(
             Map.entry("enqueueJob", List.of("400", "401", "403", "409", "413", "415", "503")),
@@ -392,8 +463,12 @@ class SecurityIT {
             Map.entry("resumeClaims", List.of("400", "401", "403", "503")),
             Map.entry("getRunLog", List.of("400", "401", "403", "404", "503")),
             Map.entry("streamRunLog", List.of("400", "401", "403", "404", "503")),
+            Map.entry("streamEvents", List.of("400", "401", "403", "410", "503")),
             Map.entry("listAuditEvents", List.of("400", "401", "403", "503")),
-            Map.entry("listTokens", List.of("401", "403")));
+            Map.entry("listTokens", List.of("401", "403")),
+            Map.entry("getCurrentToken", List.of("401", "403")),
+            Map.entry("listNodes", List.of("401", "403", "503")),
+            Map.entry("getThroughput", List.of("401", "403", "503")));
 
     @Test
     void the_openapi_document_describes_every_operation_its_errors_and_the_bearer_scheme() throws Exception {
@@ -431,13 +506,14 @@ class SecurityIT {
                     JsonObject content = answer.getJsonObject("content");
                     String media = code.charAt(0) >= '4' ? "application/problem+json"
                             : id.equals("getRunLog") ? "text/plain"
-                            : id.equals("streamRunLog") ? "text/event-stream" : "application/json";
+                            : id.startsWith("stream") ? "text/event-stream" : "application/json";
                     assertThat(content.keySet()).as(where + " " + code).containsExactly(media);
                     JsonObject examples = content.getJsonObject(media).getJsonObject("examples");
                     assertThat(examples).as(where + " " + code + " example").isNotEmpty();
                     String example = examples.values().iterator().next().asJsonObject().getString("value");
                     if (media.equals("text/event-stream")) {
-                        assertThat(example).as(where + " " + code + " example").contains("event: log", "event: end");
+                        assertThat(example).as(where + " " + code + " example").containsAnyOf("event: end",
+                                "event: finished").contains("id: ", "data: ");
                     } else if (!media.equals("text/plain")) {
                         JsonObject parsed = Json.createReader(new StringReader(example)).readObject();
                         if (code.charAt(0) >= '4') {

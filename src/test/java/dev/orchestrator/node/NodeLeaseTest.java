@@ -144,7 +144,7 @@ class NodeLeaseTest {
             }
         };
         QueueStores s = h.f.stores;
-        h.configure(b -> b.stores(new QueueStores(s.claims(), s.finishes(), s.control(), slow, s.audit())));
+        h.configure(b -> b.stores(new QueueStores(s.claims(), s.finishes(), s.control(), slow, s.audit(), s.events())));
         h.start("n1");
         Thread beat = new Thread(() -> h.node().lease().heartbeat(), "test-heartbeat");
         beat.start();

@@ -366,7 +366,7 @@ class OrchestratorNodeTest {
                 return super.stampProcess(jobId, runId, pid, processStartedAt, ticks, now);
             }
         };
-        h.configure(b -> b.stores(new QueueStores(claims, h.f.finishes, h.f.control, h.f.nodes, h.f.audit)));
+        h.configure(b -> b.stores(new QueueStores(claims, h.f.finishes, h.f.control, h.f.nodes, h.f.audit, h.f.events)));
         h.start("n1");
         long id = h.f.job().agent("wait").repo("w").insert(); // would wait for a file that never comes
         assertThat(h.node().dispatcher().drain()).isEqualTo(1);

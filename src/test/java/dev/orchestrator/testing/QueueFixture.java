@@ -28,6 +28,7 @@ public class QueueFixture {
     public final ControlStore control = stores.control();
     public final NodeStore nodes = stores.nodes();
     public final dev.orchestrator.store.AuditStore audit = stores.audit();
+    public final dev.orchestrator.store.EventStore events = stores.events();
     public final MutableClock clock = MutableClock.at("2026-06-17T10:00:00Z");
     public final NodeIdentity node = new NodeIdentity("test-node:1:abc", "test-host", "boot-1", 1,
             Instant.parse("2026-06-17T09:00:00Z"), null);

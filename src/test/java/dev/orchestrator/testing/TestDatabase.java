@@ -114,7 +114,8 @@ public final class TestDatabase {
 
     /** Empties every table: each test starts from nothing. */
     public void reset() {
-        execute("TRUNCATE job_dependencies, claim_pauses, claim_lanes, agent_runs, jobs, nodes, audit_events RESTART IDENTITY CASCADE");
+        execute("TRUNCATE job_dependencies, claim_pauses, claim_lanes, agent_runs, jobs, nodes, audit_events, job_events RESTART IDENTITY CASCADE");
+        execute("UPDATE job_events_pruned SET tx = '0', seq = 0");
     }
 
     /** The first column of the first row of a query, as a whole number. */

@@ -162,7 +162,10 @@ function overviewView(signal) {
   const counts = h("section", { class: "cards", id: "counts", "aria-label": "Jobs by status" });
   const capacity = h("section", { class: "card", id: "capacity" });
   const gates = h("section", { class: "card", id: "gates" });
-  const pauses = h("section", { class: "card", id: "pauses" });
+  const pauseState = h("p", { id: "pause-state" });
+  const pauseControls = pauseActions(load); // built once: a refresh must not wipe a repo name being typed
+  const pauses = h("section", { class: "card", id: "pauses" }, h("h2", {}, "Claiming"), pauseState,
+    pauseControls.element);
   const chart = h("section", { class: "card", id: "throughput" }, h("h2", {}, "Finished per minute, last hour"));
   const running = h("section", { class: "card", id: "running" });
   const message = h("div", { id: "overview-message", "aria-live": "polite" });
@@ -187,10 +190,9 @@ function overviewView(signal) {
         h("table", { id: "gate-counts" }, h("tbody", {}, ...Object.entries(q.waiting).map(([g, n]) =>
           h("tr", {}, h("th", { scope: "row" }, g.replace(/_/g, " ")), h("td", { "data-gate": g }, String(n)))))));
       const pausedRepos = q.paused.repos;
-      fill(pauses, h("h2", {}, "Claiming"),
-        h("p", { id: "pause-state" }, q.paused.all ? "Paused for every repo." : "Running."),
-        pausedRepos.length ? h("p", {}, "Paused repos: ", pausedRepos.join(", ")) : null,
-        pauseControls(q.paused, load));
+      fill(pauseState, q.paused.all ? "Paused for every repo." : "Claiming everywhere",
+        pausedRepos.length ? ` except paused repos: ${pausedRepos.join(", ")}.` : q.paused.all ? "" : ".");
+      pauseControls.update(q.paused);
       fill(running, h("h2", {}, `Running now (${q.running.length})`), jobTable(q.running, { compact: true }));
       drawChart(tp.minutes);
       fill(message, );
@@ -225,26 +227,32 @@ function overviewView(signal) {
   }
 
   load();
-  const refresh = debounce(load, 1000);
+  const refresh = debounce(load, 2000); // at most one reload per 2 s however busy the queue
   follow("events", { signal, onEvent: refresh, onGone: refresh });
   const timer = setInterval(load, 30000);
   signal.addEventListener("abort", () => clearInterval(timer));
 }
 
-function pauseControls(paused, after) {
-  if (!may("operate")) return null;
-  const where = h("div", { class: "action-result" });
+/** The pause and resume buttons (operate); update(paused) shows "Pause all" or "Resume all". */
+function pauseActions(after) {
+  if (!may("operate")) return { element: null, update: () => {} };
+  const where = h("div", { class: "action-result", "aria-live": "polite" });
   const repo = h("input", { id: "pause-repo", placeholder: "repo", "aria-label": "repo to pause or resume", size: 16 });
-  const everything = me.repos.length === 0;
-  return h("div", { class: "actions" },
-    everything ? (paused.all
-      ? h("button", { type: "button", "data-action": "resume-all", onclick: () => act("Resume claiming for every repo?", "Resume", "queue/resume", where, after) }, "Resume all")
-      : h("button", { type: "button", class: "danger", "data-action": "pause-all", onclick: () => act("Pause claiming for every repo? Running jobs go on.", "Pause", "queue/pause", where, after) }, "Pause all"))
-      : null,
+  const all = h("span");
+  const everything = me.repos.length === 0; // a repo-scoped token cannot pause everything
+  const element = h("div", { class: "actions" }, all,
     h("span", { class: "inline" }, repo,
-      h("button", { type: "button", "data-action": "pause-repo", onclick: () => repo.value && act(`Pause claiming for repo ${repo.value}?`, "Pause", `queue/pause?repo=${encodeURIComponent(repo.value)}`, where, after) }, "Pause repo"),
-      h("button", { type: "button", "data-action": "resume-repo", onclick: () => repo.value && act(`Resume claiming for repo ${repo.value}?`, "Resume", `queue/resume?repo=${encodeURIComponent(repo.value)}`, where, after) }, "Resume repo")),
+      h("button", { type: "button", "data-action": "pause-repo", onclick: () => repo.value && act(`Pause claiming for repo ${repo.value}? Its running jobs go on.`, "Pause", `queue/pause?repo=${encodeURIComponent(repo.value)}`, where, after) }, "Pause repo"),
+      h("button", { type: "button", class: "secondary", "data-action": "resume-repo", onclick: () => repo.value && act(`Resume claiming for repo ${repo.value}?`, "Resume", `queue/resume?repo=${encodeURIComponent(repo.value)}`, where, after) }, "Resume repo")),
     where);
+  return {
+    element,
+    update(paused) {
+      fill(all, !everything ? null : paused.all
+        ? h("button", { type: "button", "data-action": "resume-all", onclick: () => act("Resume claiming for every repo?", "Resume", "queue/resume", where, after) }, "Resume all")
+        : h("button", { type: "button", class: "danger", "data-action": "pause-all", onclick: () => act("Pause claiming for every repo? Running jobs go on.", "Pause", "queue/pause", where, after) }, "Pause all"));
+    },
+  };
 }
 
 // ------------------------------------------------------------------ jobs
@@ -465,8 +473,8 @@ function explain(w) {
     case "repo_busy": return ["Its repo is busy: ", w.job ? jobLink(w.job) : "another job", " runs in it (one running job per repo)."];
     case "dependency": return ["It waits for ", ...(w.jobs || []).flatMap((j, i) => (i ? [", ", jobLink(j)] : [jobLink(j)])), " to be done."];
     case "backoff": return `It backs off after a failure until ${w.until ? new Date(w.until).toLocaleString() : "later"}.`;
-    case "paused": return `Claiming is paused (${(w.scopes || []).join(", ") || "paused"}).`;
-    case "agent_limit": return `Its agent is at its limit${w.running !== undefined ? ` (${w.running} of ${w.max} running)` : ""}.`;
+    case "paused": return `Claiming is paused (${(w.scopes || (w.scope ? [w.scope] : [])).map((p) => (p === "*" ? "everything" : p)).join(", ")}).`;
+    case "agent_limit": return `Its agent ${w.agent || ""} is at its limit (${w.running} of ${w.limit} running).`;
     case "cancel_requested": return "A cancel was requested: it will be cancelled.";
     default: return `${w.gate.replace(/_/g, " ")}: ${JSON.stringify(w)}`;
   }

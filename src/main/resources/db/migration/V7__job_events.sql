@@ -93,32 +93,20 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION job_events_on_pause() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Pauses and resumes: one function for both, the trigger's operation telling which (a resume has no
+-- time of its own in the table: the database's clock).
+CREATE FUNCTION job_events_on_claim_pauses() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     base bigint := job_events_last_seq();
     written bigint;
 BEGIN
     WITH ev AS (
         INSERT INTO job_events (seq, at, type, repo, scope)
-        SELECT base + row_number() OVER (ORDER BY i.scope), i.paused_at, 'paused',
-               CASE WHEN i.scope LIKE 'repo:%' THEN substr(i.scope, 6) END, i.scope
-          FROM inserted i
-        RETURNING 1)
-    SELECT count(*) INTO written FROM ev;
-    PERFORM job_events_used_seq(base + written);
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION job_events_on_resume() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    base bigint := job_events_last_seq();
-    written bigint;
-BEGIN
-    WITH ev AS (
-        INSERT INTO job_events (seq, at, type, repo, scope)
-        SELECT base + row_number() OVER (ORDER BY d.scope), clock_timestamp(), 'resumed',
-               CASE WHEN d.scope LIKE 'repo:%' THEN substr(d.scope, 6) END, d.scope
-          FROM deleted d
+        SELECT base + row_number() OVER (ORDER BY c.scope),
+               CASE WHEN TG_OP = 'INSERT' THEN c.paused_at ELSE clock_timestamp() END,
+               CASE WHEN TG_OP = 'INSERT' THEN 'paused' ELSE 'resumed' END,
+               CASE WHEN c.scope LIKE 'repo:%' THEN substr(c.scope, 6) END, c.scope
+          FROM changed c
         RETURNING 1)
     SELECT count(*) INTO written FROM ev;
     PERFORM job_events_used_seq(base + written);
@@ -130,6 +118,6 @@ CREATE TRIGGER job_events_insert AFTER INSERT ON jobs
 CREATE TRIGGER job_events_update AFTER UPDATE ON jobs
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION job_events_on_update();
 CREATE TRIGGER job_events_pause AFTER INSERT ON claim_pauses
-    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION job_events_on_pause();
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION job_events_on_claim_pauses();
 CREATE TRIGGER job_events_resume AFTER DELETE ON claim_pauses
-    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION job_events_on_resume();
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION job_events_on_claim_pauses();

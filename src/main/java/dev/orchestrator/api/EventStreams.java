@@ -146,7 +146,7 @@ public final class EventStreams {
         ticker.shutdownNow();
         for (Stream s : streams) {
             remove(s);
-            closeQuietly(s.sink);
+            SseSupport.closeQuietly(s.sink);
         }
         senders.shutdownNow();
     }
@@ -218,7 +218,7 @@ public final class EventStreams {
                 LOG.log(Level.INFO, "event stream: the client read nothing for {0} s; dropped", slowClient.toSeconds());
                 slots.countDrop();
                 remove(s);
-                senders.execute(() -> closeQuietly(s.sink));
+                senders.execute(() -> SseSupport.closeQuietly(s.sink));
             }
             return;
         }
@@ -320,45 +320,21 @@ public final class EventStreams {
                 .add("id", e.position().toString())
                 .add("type", e.type())
                 .add("at", e.at().toString());
-        number(b, "job_id", e.jobId());
-        text(b, "repo", e.repo());
-        text(b, "agent", e.agent());
-        text(b, "status", e.status());
-        number(b, "run_id", e.runId());
-        text(b, "node", e.node());
-        number(b, "attempts", e.attempts() == null ? null : e.attempts().longValue());
-        text(b, "available_at", e.availableAt() == null ? null : e.availableAt().toString());
-        text(b, "scope", e.scope());
+        SseSupport.number(b, "job_id", e.jobId());
+        SseSupport.text(b, "repo", e.repo());
+        SseSupport.text(b, "agent", e.agent());
+        SseSupport.text(b, "status", e.status());
+        SseSupport.number(b, "run_id", e.runId());
+        SseSupport.text(b, "node", e.node());
+        SseSupport.number(b, "attempts", e.attempts() == null ? null : e.attempts().longValue());
+        SseSupport.text(b, "available_at", e.availableAt() == null ? null : e.availableAt().toString());
+        SseSupport.text(b, "scope", e.scope());
         return b.build().toString();
-    }
-
-    private static void text(JsonObjectBuilder b, String name, String value) {
-        if (value == null) {
-            b.addNull(name);
-        } else {
-            b.add(name, value);
-        }
-    }
-
-    private static void number(JsonObjectBuilder b, String name, Long value) {
-        if (value == null) {
-            b.addNull(name);
-        } else {
-            b.add(name, value);
-        }
     }
 
     private void remove(Stream s) {
         if (streams.remove(s)) {
             slots.release();
-        }
-    }
-
-    private static void closeQuietly(SseEventSink sink) {
-        try {
-            sink.close();
-        } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "closing an event stream", e);
         }
     }
 

@@ -125,7 +125,7 @@ public final class LogStreams {
         ticker.shutdownNow();
         for (Stream s : streams) {
             remove(s);
-            closeQuietly(s.sink);
+            SseSupport.closeQuietly(s.sink);
         }
         senders.shutdownNow();
     }
@@ -153,7 +153,7 @@ public final class LogStreams {
                             new Object[] {s.runId, slowClient.toSeconds()});
                     slots.countDrop();
                     remove(s);
-                    senders.execute(() -> closeQuietly(s.sink));
+                    senders.execute(() -> SseSupport.closeQuietly(s.sink));
                 }
                 continue;
             }
@@ -199,7 +199,7 @@ public final class LogStreams {
             LOG.log(Level.INFO, "log stream of run {0}: cannot read {1}: {2}; closed",
                     new Object[] {s.runId, s.log, e.getMessage()});
             remove(s);
-            senders.execute(() -> closeQuietly(s.sink));
+            senders.execute(() -> SseSupport.closeQuietly(s.sink));
         }
     }
 
@@ -209,7 +209,7 @@ public final class LogStreams {
             s.sink.send(event).toCompletableFuture().join();
             if (last) {
                 remove(s);
-                closeQuietly(s.sink);
+                SseSupport.closeQuietly(s.sink);
             }
         }, senders);
     }
@@ -226,36 +226,16 @@ public final class LogStreams {
         jakarta.json.JsonObjectBuilder end = jakarta.json.Json.createObjectBuilder()
                 .add("run_id", run.id())
                 .add("job_id", run.jobId());
-        nullable(end, "outcome", run.outcome() == null ? null : run.outcome().db());
-        if (run.exitCode() == null) {
-            end.addNull("exit_code");
-        } else {
-            end.add("exit_code", run.exitCode());
-        }
-        nullable(end, "error", run.error());
-        nullable(end, "finished_at", run.finishedAt() == null ? null : run.finishedAt().toInstant().toString());
+        SseSupport.text(end, "outcome", run.outcome() == null ? null : run.outcome().db());
+        SseSupport.number(end, "exit_code", run.exitCode() == null ? null : run.exitCode().longValue());
+        SseSupport.text(end, "error", run.error());
+        SseSupport.text(end, "finished_at", run.finishedAt() == null ? null : run.finishedAt().toInstant().toString());
         return end.add("log_bytes", offset).build().toString();
-    }
-
-    private static void nullable(jakarta.json.JsonObjectBuilder b, String name, String value) {
-        if (value == null) {
-            b.addNull(name);
-        } else {
-            b.add(name, value);
-        }
     }
 
     private void remove(Stream s) {
         if (streams.remove(s)) {
             slots.release();
-        }
-    }
-
-    private static void closeQuietly(SseEventSink sink) {
-        try {
-            sink.close();
-        } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "closing a log stream", e);
         }
     }
 

@@ -290,6 +290,37 @@ class DashboardIT {
         }
     }
 
+    private List<String> pausedRepos() throws Exception {
+        return json(api("GET", "queue", ADMIN, null).body()).getJsonObject("paused").getJsonArray("repos")
+                .getValuesAs(jakarta.json.JsonString.class).stream().map(jakarta.json.JsonString::getString).toList();
+    }
+
+    private void pauseOrResumeRepo(String action, String repo) {
+        WebElement field = waitFor(By.id("pause-repo"));
+        field.clear();
+        field.sendKeys(repo);
+        browser.findElement(By.cssSelector("[data-action=" + action + "]")).click();
+        WebElement dialog = waitFor(By.cssSelector("dialog.confirm"));
+        assertThat(dialog.getText()).contains("repo " + repo);
+        dialog.findElement(By.cssSelector("[data-action=confirm]")).click();
+    }
+
+    @Test
+    void a_repo_is_paused_and_resumed_from_the_overview_after_a_confirmation() throws Exception {
+        signIn(ADMIN, "#/");
+        pauseOrResumeRepo("pause-repo", "dash-paused");
+        await().atMost(WAIT).until(() -> pausedRepos().contains("dash-paused"));
+        waitForText(By.id("pause-state"), "dash-paused");
+        long id = enqueue("echo", "dash-paused");
+        browser.get(page("#/jobs/" + id));
+        assertThat(waitFor(By.cssSelector("#waiting-for li[data-gate=paused]")).getText()).contains("paused");
+
+        browser.get(page("#/"));
+        pauseOrResumeRepo("resume-repo", "dash-paused");
+        await().atMost(WAIT).until(() -> !pausedRepos().contains("dash-paused"));
+        await().atMost(WAIT).until(() -> statusOf(id).equals("done"));
+    }
+
     @Test
     void nodes_audit_an_unknown_job_and_a_phone_width_show_no_stack_trace() throws Exception {
         signIn(ADMIN, "#/nodes");

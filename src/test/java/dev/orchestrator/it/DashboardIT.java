@@ -221,7 +221,7 @@ class DashboardIT {
     }
 
     @Test
-    void a_running_job_is_cancelled_from_the_page_after_a_confirmation() throws Exception {
+    void a_running_job_is_cancelled_then_retried_from_the_page_each_after_a_confirmation() throws Exception {
         long id = enqueue("sleepy", "dash-cancel");
         try {
             signIn(ADMIN, "#/jobs/" + id);
@@ -238,7 +238,14 @@ class DashboardIT {
             waitForText(By.id("job-head"), "cancelled");
             assertThat(statusOf(id)).isEqualTo("cancelled");
             assertThat(browser.findElements(By.cssSelector("[data-action=cancel]"))).isEmpty();
-            waitFor(By.cssSelector("[data-action=retry]"));
+
+            waitFor(By.cssSelector("[data-action=retry]")).click(); // and back again, also after a confirmation
+            WebElement retry = waitFor(By.cssSelector("dialog.confirm"));
+            assertThat(retry.getText()).contains("Retry job " + id);
+            retry.findElement(By.cssSelector("[data-action=confirm]")).click();
+            await().atMost(WAIT).until(() -> statusOf(id).equals("running"));
+            waitForText(By.id("job-head"), "running");
+            waitFor(By.cssSelector("[data-action=cancel]"));
         } finally {
             cancelQuietly(id);
         }

@@ -81,7 +81,7 @@ export async function probe(path) {
 
 /**
  * Follows a Server-Sent Event stream at api/PATH until signal aborts: onEvent({event, id, data}) for each
- * event. Reconnects after a dropped connection with the last id (an id-only keep-alive moves it too), so
+ * event. Reconnects after a dropped connection with the last id (a keep-alive event moves it too), so
  * nothing is missed; onGone() when the server answers 410 (resume point pruned); onError(ApiError) for
  * other refusals, after which it stops. onOpen() each time a connection is established.
  */
@@ -115,7 +115,7 @@ export function follow(path, { onEvent, onOpen, onGone, onError, signal, lastEve
           if (e.id !== null) {
             last = e.id;
           }
-          if (e.data !== null) {
+          if (e.data !== null && e.event !== "keep-alive") {
             onEvent(e);
           }
         }

@@ -92,8 +92,9 @@ final class ApiExamples {
             id: 7436-1215
             data: {"id":"7436-1215","type":"finished","at":"2026-11-28T08:00:07.000Z","job_id":42,"repo":"demo","agent":"echo","status":"done","run_id":130,"node":"build-2:4242:9c1f2a3b","attempts":1,"available_at":null,"scope":null}
 
-            : keep-alive
+            event: keep-alive
             id: 7502-1290
+            data: {"id":"7502-1290","type":"keep-alive"}
             """;
 
     static final String P410_EVENTS = """

@@ -42,8 +42,9 @@ import java.util.logging.Logger;
 public final class EventStreams {
     private static final Logger LOG = Logger.getLogger(EventStreams.class.getName());
     static final Duration TICK = Duration.ofMillis(200);
-    /** A comment with the stream's position when nothing was sent for this long (see {@link #keepAlive}). */
+    /** A keep-alive event with the stream's position when nothing was sent for this long (see {@link #keepAlive}). */
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+    static final String KEEP_ALIVE_NAME = "keep-alive";
     /** Events kept in memory for the streams that are up to date. */
     static final int RING = 10_000;
     /** Events read from the table per query. */
@@ -301,12 +302,16 @@ public final class EventStreams {
     }
 
     /**
-     * A comment carrying the stream's position as its id: no event reaches the client's handlers, but a
-     * reconnecting client resumes from there (an SSE id without data still sets the last event id). A
-     * stream whose filter matched nothing for days thus resumes from a position retention has kept.
+     * An event named {@code keep-alive} carrying the stream's position as its id (and in its data): an
+     * EventSource without a listener for that name ignores it, but its last event id moves, so a stream
+     * whose filter matched nothing for days resumes from a position retention has kept. (Not a comment
+     * with an id: Jersey writes no id for an event without data.)
      */
     static OutboundSseEvent keepAlive(Sse sse, EventPosition position) {
-        return sse.newEventBuilder().comment("keep-alive").id(position.toString()).build();
+        return sse.newEventBuilder().name(KEEP_ALIVE_NAME).id(position.toString())
+                .mediaType(MediaType.APPLICATION_JSON_TYPE)
+                .data(String.class, Json.createObjectBuilder().add("id", position.toString())
+                        .add("type", KEEP_ALIVE_NAME).build().toString()).build();
     }
 
     static OutboundSseEvent event(Sse sse, JobEvent e) {

@@ -50,16 +50,16 @@ public class EventsResource {
                     + "attempts, available_at, scope; null where it does not apply) and its id a position TX-SEQ in "
                     + "a durable feed written in the transitions' own transactions. Without Last-Event-ID the "
                     + "stream starts now; with it (an EventSource sends it when it reconnects) it resumes right "
-                    + "after that event: nothing missed, nothing repeated. A ': keep-alive' comment every 15 s "
-                    + "carries the stream's position as its id, so a filtered stream resumes from a recent "
-                    + "position. Filters repo, agent and job; a repo-scoped token sees only its repos (role read). "
+                    + "after that event: nothing missed, nothing repeated. A 'keep-alive' event every 15 s "
+                    + "on a quiet stream (data: {\"id\": ..., \"type\": \"keep-alive\"}) carries the stream's position "
+                    + "as its id, so a filtered stream resumes from a recent position; ignore it otherwise. Filters repo, agent and job; a repo-scoped token sees only its repos (role read). "
                     + "Events are kept ORCH_EVENT_RETENTION_HOURS; a resume from before that answers 410.")
     @Parameter(name = "repo", in = ParameterIn.QUERY, description = "Only this repo's jobs (and its pauses)",
             example = "demo")
     @Parameter(name = "agent", in = ParameterIn.QUERY, description = "Only this agent's jobs", example = "echo")
     @Parameter(name = "job", in = ParameterIn.QUERY, description = "Only this job (no pauses)", example = "42")
-    @Parameter(name = "Last-Event-ID", in = ParameterIn.HEADER, description = "The id of the last event (or "
-            + "keep-alive) received: resume right after it", example = "7431-1207")
+    @Parameter(name = "Last-Event-ID", in = ParameterIn.HEADER, description = "The id of the last event (a "
+            + "keep-alive too) received: resume right after it", example = "7431-1207")
     @APIResponse(responseCode = "200", description = "The stream (text/event-stream)",
             content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
                     examples = @ExampleObject(name = "200", value = ApiExamples.EVENT_STREAM)))

@@ -257,6 +257,7 @@ public final class Launcher {
             OUT.println();
             OUT.println("orchestrator: ready at " + base + "/api  (jobs: POST " + base + "/api/jobs, queue: GET "
                     + base + "/api/queue)");
+            OUT.println("orchestrator: dashboard at " + base + "/ (paste the API token to sign in)");
             OUT.println("orchestrator: data in " + dataDir + "; database: " + db + "; Ctrl-C stops everything");
             if (tokenIsGenerated && !tokenExistedBefore && token != null) {
                 OUT.println("orchestrator: generated an admin API token (shown once; kept in " + adminToken

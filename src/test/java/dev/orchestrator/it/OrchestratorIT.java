@@ -622,8 +622,9 @@ class OrchestratorIT {
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
         }
+        // a client of its own: a stream given up half-way must not leave its connection in the shared pool
         java.util.concurrent.CompletableFuture<HttpResponse<InputStream>> response =
-                http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+                HttpClient.newHttpClient().sendAsync(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         // the headers may wait for the first event: the stream counts as open once the server registered it
         await().atMost(WAIT).until(() -> response.isDone() || metric("orchestrator_sse_event_streams") > before);
         HttpResponse<InputStream> r = response.get(60, java.util.concurrent.TimeUnit.SECONDS);
@@ -638,7 +639,9 @@ class OrchestratorIT {
         while (out.size() < n) {
             Sse e = next(in);
             assertNotNull(e, "the stream ended after " + out);
-            out.add(e);
+            if (!e.name().equals("keep-alive")) {
+                out.add(e);
+            }
         }
         return out;
     }
@@ -651,6 +654,7 @@ class OrchestratorIT {
     @RunAsClient
     void job_transitions_stream_as_events_and_a_reconnect_by_last_event_id_misses_and_repeats_nothing()
             throws Exception {
+        BufferedReader quiet = openEvents("?repo=ev-quiet", null); // nothing ever happens there: keep-alives only
         List<Sse> seen = new ArrayList<>();
         long id;
         try (BufferedReader stream = openEvents("?repo=ev-live", null)) {
@@ -707,6 +711,15 @@ class OrchestratorIT {
             assertEquals(other, data(fromOther.get(3)).getJsonNumber("job_id").longValue());
         }
         assertEquals(200, postEmpty("queue/resume?repo=ev-other").statusCode());
+
+        // the quiet stream's keep-alive (15 s after it opened) carries its position, past everything above
+        try (quiet) {
+            Sse keepAlive = next(quiet);
+            assertEquals("keep-alive", keepAlive.name());
+            assertEquals(keepAlive.id(), data(keepAlive).getString("id"));
+            assertTrue(dev.orchestrator.domain.event.EventPosition.parse(keepAlive.id()).isAfter(
+                    dev.orchestrator.domain.event.EventPosition.parse(seen.get(3).id())), keepAlive.id());
+        }
 
         // bad input: the field is named, nothing is opened
         HttpResponse<String> bad = get("events?job=0");

@@ -37,6 +37,10 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import java.util.logging.Level;
 
 /**
  * The dashboard in a real browser (Debian's headless chromium, driven by Selenium through Debian's
@@ -77,9 +81,25 @@ class DashboardIT {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL); // the console: CSP violations and script errors land there
+        options.setCapability("goog:loggingPrefs", logs);
         browser = new ChromeDriver(new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER)).build(), options);
         Files.createDirectories(SHOTS);
+    }
+
+    /** After each test: the browser's console has no error (a CSP violation, a failed script, an uncaught error). */
+    @org.junit.jupiter.api.AfterEach
+    void consoleIsClean() {
+        List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .map(LogEntry::getMessage)
+                // refusals the tests provoke on purpose: the bad token, the forged action, the unknown job
+                .filter(m -> !m.matches("(?s).*api/(tokens/me|jobs/\\d+/cancel|jobs/987654321) - Failed to load "
+                        + "resource: the server responded with a status of 40[134].*"))
+                .toList();
+        assertThat(errors).as("the browser console").isEmpty();
     }
 
     @AfterAll
@@ -326,6 +346,22 @@ class DashboardIT {
         pauseOrResumeRepo("resume-repo", "dash-paused");
         await().atMost(WAIT).until(() -> !pausedRepos().contains("dash-paused"));
         await().atMost(WAIT).until(() -> statusOf(id).equals("done"));
+    }
+
+    @Test
+    void pages_and_answers_carry_a_content_security_policy_that_allows_only_the_wars_own_files() throws Exception {
+        for (String path : List.of("/", "/app/app.js", "/api.html", "/api/queue")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "")
+                    + path)).header("Authorization", "Bearer " + ADMIN).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.headers().firstValue("Content-Security-Policy")).as(path).hasValueSatisfying(csp ->
+                    assertThat(csp).contains("script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"));
+            assertThat(r.headers().firstValue("X-Content-Type-Options")).as(path).contains("nosniff");
+        }
+        // and the policy holds no page back: the chart and the API explorer draw (the console is checked after)
+        signIn(ADMIN, "#/");
+        waitFor(By.cssSelector("#throughput .uplot"));
+        browser.get(page("api.html"));
+        waitFor(By.cssSelector(".swagger-ui .opblock"));
     }
 
     @Test

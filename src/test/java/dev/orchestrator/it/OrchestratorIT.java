@@ -305,6 +305,8 @@ class OrchestratorIT {
             assertEquals(400, r.statusCode(), c[0] + " -> " + r.body());
             assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"));
             JsonObject p = json(r);
+            assertEquals(List.of("type", "title", "status", "detail", "field"), List.copyOf(p.keySet()),
+                    "the members in RFC 9457's order, as the servlet filters write them: " + r.body());
             assertEquals(400, p.getInt("status"));
             assertFalse(p.getString("detail").isBlank());
             if (c[1] == null) {

@@ -67,6 +67,10 @@ export async function call(path, { method = "GET", body, signal } = {}) {
     throw new ApiError(0, "the server cannot be reached");
   }
   if (!response.ok) {
+    if (response.status === 401 && token()) {
+      // the token was revoked or rotated meanwhile: the page asks for a new one
+      window.dispatchEvent(new CustomEvent("orchestrator:unauthorized"));
+    }
     throw await failure(response);
   }
   const type = response.headers.get("Content-Type") || "";

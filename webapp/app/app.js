@@ -565,6 +565,13 @@ async function route() {
 }
 
 window.addEventListener("hashchange", route);
+window.addEventListener("orchestrator:unauthorized", () => {
+  if (me === null) return; // signing in: the sign-in form reports it
+  if (leave) leave.abort();
+  signOut();
+  me = null;
+  signInView("The server no longer accepts this token; sign in again.");
+});
 window.addEventListener("unhandledrejection", (ev) => {
   ev.preventDefault(); // never a raw stack trace on the page; the views report their own errors
 });

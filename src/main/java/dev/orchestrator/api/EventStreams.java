@@ -15,14 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -39,9 +32,8 @@ import java.util.logging.Logger;
  * ({@link SseSlots}), at most {@link #SEND_BATCH} events in flight per stream, a stream whose send has not
  * completed after {@code slowClient} dropped, {@link #RING} events in memory.
  */
-public final class EventStreams {
+public final class EventStreams extends SseStreamSet<EventStreams.Stream> {
     private static final Logger LOG = Logger.getLogger(EventStreams.class.getName());
-    static final Duration TICK = Duration.ofMillis(200);
     /** A keep-alive event with the stream's position when nothing was sent for this long (see {@link #keepAlive}). */
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
     static final String KEEP_ALIVE_NAME = "keep-alive";
@@ -55,13 +47,7 @@ public final class EventStreams {
     static final int SEND_BATCH = 500;
 
     private final JobEventLog log;
-    private final SseSlots slots;
-    private final Duration slowClient;
-    private final Clock clock;
     private final int ringSize;
-    private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService ticker;
-    private final ExecutorService senders;
 
     // the ring: read and written by the ticker only
     private final ArrayList<JobEvent> ring = new ArrayList<>();
@@ -76,16 +62,9 @@ public final class EventStreams {
     /** {@code scheduled} false: nothing is read or sent until {@link #tick} is called (tests). */
     EventStreams(JobEventLog log, SseSlots slots, Duration slowClient, Clock clock, ThreadFactory threads,
                  int ringSize, boolean scheduled) {
+        super("event stream", slots, slowClient, clock, threads, scheduled);
         this.ringSize = ringSize;
         this.log = log;
-        this.slots = slots;
-        this.slowClient = slowClient;
-        this.clock = clock;
-        this.ticker = Executors.newSingleThreadScheduledExecutor(threads);
-        this.senders = Executors.newCachedThreadPool(threads);
-        if (scheduled) {
-            ticker.scheduleWithFixedDelay(this::tickQuietly, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
-        }
     }
 
     /** What one stream is shown: each filter null for any; pauses pass the agent filter, never the job filter. */
@@ -119,48 +98,13 @@ public final class EventStreams {
     /** A position no event can have ({@link #UNKNOWN}), or one retention has deleted events after. */
     public enum Refusal { UNKNOWN, PRUNED }
 
-    public int max() {
-        return slots.max();
-    }
-
-    /** Streams whose batch is being sent now (tests). */
-    int inFlight() {
-        return (int) streams.stream().filter(s -> s.pending != null && !s.pending.isDone()).count();
-    }
-
-    /** Event streams open now. */
-    public int openStreams() {
-        return streams.size();
-    }
-
     /** Starts a stream after {@code from}; false (nothing sent, the sink untouched) if every slot is taken. */
     public boolean open(EventPosition from, Filter filter, SseEventSink sink, Sse sse) {
-        if (!slots.acquire()) {
-            return false;
-        }
-        streams.add(new Stream(from, filter, sink, sse, clock.instant()));
-        return true;
-    }
-
-    /** Closes every stream (the application stops). */
-    public void stop() {
-        ticker.shutdownNow();
-        for (Stream s : streams) {
-            remove(s);
-            SseSupport.closeQuietly(s.sink);
-        }
-        senders.shutdownNow();
-    }
-
-    private void tickQuietly() {
-        try {
-            tick();
-        } catch (RuntimeException | Error e) {
-            LOG.log(Level.WARNING, "event streams: a tick failed; the next one tries again", e);
-        }
+        return add(new Stream(from, filter, sink, sse, clock.instant()));
     }
 
     /** Reads what is new, then serves every stream. Package-private for tests. */
+    @Override
     void tick() {
         if (streams.isEmpty()) {
             ring.clear(); // no reader: the ring starts afresh at the next one
@@ -178,7 +122,9 @@ public final class EventStreams {
         }
         Instant now = clock.instant();
         for (Stream s : streams) {
-            serve(s, now);
+            if (ready(s, now)) {
+                serve(s, now);
+            }
         }
     }
 
@@ -209,24 +155,6 @@ public final class EventStreams {
     }
 
     private void serve(Stream s, Instant now) {
-        if (s.sink.isClosed()) {
-            remove(s);
-            return;
-        }
-        CompletableFuture<?> pending = s.pending;
-        if (pending != null && !pending.isDone()) {
-            if (Duration.between(s.handedOver, now).compareTo(slowClient) > 0) {
-                LOG.log(Level.INFO, "event stream: the client read nothing for {0} s; dropped", slowClient.toSeconds());
-                slots.countDrop();
-                remove(s);
-                senders.execute(() -> SseSupport.closeQuietly(s.sink));
-            }
-            return;
-        }
-        if (pending != null && pending.isCompletedExceptionally()) {
-            remove(s); // the client went away
-            return;
-        }
         if (s.position.compareTo(ringStart) < 0) {
             catchUp(s, now);
             return;
@@ -253,8 +181,7 @@ public final class EventStreams {
     private void catchUp(Stream s, Instant now) {
         EventPosition from = s.position;
         EventPosition upTo = ringStart;
-        s.handedOver = now;
-        s.pending = CompletableFuture.runAsync(() -> {
+        handOver(s, now, () -> {
             List<JobEvent> page;
             try {
                 page = log.readBetween(from, upTo, PAGE);
@@ -269,21 +196,20 @@ public final class EventStreams {
                 }
             }
             s.position = page.size() < PAGE ? upTo : page.get(page.size() - 1).position();
-        }, senders);
+        });
     }
 
     private void send(Stream s, List<JobEvent> batch, Instant now) {
-        s.handedOver = now;
         s.lastSent = now;
         EventPosition position = s.position;
-        s.pending = CompletableFuture.runAsync(() -> {
+        handOver(s, now, () -> {
             if (batch.isEmpty()) {
                 s.sink.send(keepAlive(s.sse, position)).toCompletableFuture().join();
             }
             for (JobEvent e : batch) {
                 s.sink.send(event(s.sse, e)).toCompletableFuture().join();
             }
-        }, senders);
+        });
     }
 
     /** The index of the first ring event after {@code p} (the ring is in feed order). */
@@ -337,31 +263,23 @@ public final class EventStreams {
         return b.build().toString();
     }
 
-    private void remove(Stream s) {
-        if (streams.remove(s)) {
-            slots.release();
-        }
-    }
-
-    /** One client's stream: its position (everything up to it was offered), its batch in flight. */
-    private static final class Stream {
+    /** One client's stream: its position (everything up to it was offered) and its filter. */
+    static final class Stream extends SseStreamSet.Stream {
         final Filter filter;
-        final SseEventSink sink;
-        final Sse sse;
         volatile EventPosition position;
-        volatile CompletableFuture<?> pending;
-        /** When the batch in flight was handed over. */
-        volatile Instant handedOver;
         /** When something was last sent (or the stream opened): the keep-alive's clock. */
         volatile Instant lastSent;
 
         Stream(EventPosition position, Filter filter, SseEventSink sink, Sse sse, Instant openedAt) {
+            super(sink, sse, openedAt);
             this.position = position;
             this.filter = filter;
-            this.sink = sink;
-            this.sse = sse;
-            this.handedOver = openedAt;
             this.lastSent = openedAt;
+        }
+
+        @Override
+        String describe() {
+            return "events " + filter;
         }
     }
 }

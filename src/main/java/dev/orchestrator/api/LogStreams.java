@@ -12,14 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -36,10 +29,8 @@ import java.util.logging.Logger;
  * does not read. A send that has not completed after {@code slowClient} drops the stream (its sink is
  * closed). Sends run on their own threads, so a client whose socket is full holds only its own.
  */
-public final class LogStreams {
+public final class LogStreams extends SseStreamSet<LogStreams.Stream> {
     private static final Logger LOG = Logger.getLogger(LogStreams.class.getName());
-    /** How often the logs are looked at. */
-    static final Duration TICK = Duration.ofMillis(200);
     /** How often a stream whose log did not grow asks the database whether its run has ended. */
     static final Duration END_CHECK = Duration.ofSeconds(1);
     /**
@@ -49,13 +40,7 @@ public final class LogStreams {
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final String nodeId;
-    private final SseSlots slots;
-    private final Duration slowClient;
-    private final Clock clock;
     private final LongFunction<Optional<AgentRun>> runs;
-    private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService ticker;
-    private final ExecutorService senders;
 
     /**
      * {@code nodeId}: this node's id (runs it started write their logs here); {@code runs}: a run by id, read
@@ -69,21 +54,9 @@ public final class LogStreams {
     /** {@code scheduled} false: nothing looks at the logs until {@link #tick} is called (tests). */
     LogStreams(String nodeId, SseSlots slots, Duration slowClient, Clock clock, LongFunction<Optional<AgentRun>> runs,
                ThreadFactory threads, boolean scheduled) {
+        super("log stream", slots, slowClient, clock, threads, scheduled);
         this.nodeId = nodeId;
-        this.slots = slots;
-        this.slowClient = slowClient;
-        this.clock = clock;
         this.runs = runs;
-        this.ticker = Executors.newSingleThreadScheduledExecutor(threads);
-        this.senders = Executors.newCachedThreadPool(threads);
-        if (scheduled) {
-            ticker.scheduleWithFixedDelay(this::tickQuietly, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** Log streams open now. */
-    public int openStreams() {
-        return streams.size();
     }
 
     /**
@@ -99,66 +72,20 @@ public final class LogStreams {
                 || (run.finishedAt() == null && nodeId.equals(run.nodeId()));
     }
 
-    /** Streams whose event is being sent now (tests). */
-    int inFlight() {
-        return (int) streams.stream().filter(s -> s.pending != null && !s.pending.isDone()).count();
-    }
-
-    public int max() {
-        return slots.max();
-    }
-
     /**
      * Starts streaming {@code run}'s log at {@code log} from {@code offset}; false (nothing sent, the
      * sink untouched) if {@code max} streams are open.
      */
     public boolean open(AgentRun run, Path log, long offset, SseEventSink sink, Sse sse) {
-        if (!slots.acquire()) {
-            return false;
-        }
-        streams.add(new Stream(run.id(), log, offset, sink, sse, clock.instant()));
-        return true;
-    }
-
-    /** Closes every stream (the application stops). */
-    public void stop() {
-        ticker.shutdownNow();
-        for (Stream s : streams) {
-            remove(s);
-            SseSupport.closeQuietly(s.sink);
-        }
-        senders.shutdownNow();
-    }
-
-    private void tickQuietly() {
-        try {
-            tick();
-        } catch (RuntimeException | Error e) {
-            LOG.log(Level.WARNING, "log streams: a tick failed; the next one tries again", e);
-        }
+        return add(new Stream(run.id(), log, offset, sink, sse, clock.instant()));
     }
 
     /** One look at every stream: drop, send what is new, or end. Package-private for tests. */
+    @Override
     void tick() {
         Instant now = clock.instant();
         for (Stream s : streams) {
-            if (s.sink.isClosed()) {
-                remove(s);
-                continue;
-            }
-            CompletableFuture<?> pending = s.pending;
-            if (pending != null && !pending.isDone()) {
-                if (Duration.between(s.pendingSince, now).compareTo(slowClient) > 0) {
-                    LOG.log(Level.INFO, "log stream of run {0}: the client read nothing for {1} s; dropped",
-                            new Object[] {s.runId, slowClient.toSeconds()});
-                    slots.countDrop();
-                    remove(s);
-                    senders.execute(() -> SseSupport.closeQuietly(s.sink));
-                }
-                continue;
-            }
-            if (pending != null && pending.isCompletedExceptionally()) {
-                remove(s); // the client went away
+            if (!ready(s, now)) {
                 continue;
             }
             try {
@@ -192,26 +119,24 @@ public final class LogStreams {
                 runs.apply(s.runId).filter(r -> r.finishedAt() != null).ifPresent(r -> s.ended = r);
                 // the log is read to its end once more before the end event (the next ticks)
             }
-            if (s.ended == null && Duration.between(s.pendingSince, now).compareTo(KEEP_ALIVE) >= 0) {
+            if (s.ended == null && Duration.between(s.handedOver, now).compareTo(KEEP_ALIVE) >= 0) {
                 send(s, s.sse.newEventBuilder().comment("keep-alive").build(), now, false);
             }
         } catch (IOException | IllegalArgumentException e) {
             LOG.log(Level.INFO, "log stream of run {0}: cannot read {1}: {2}; closed",
                     new Object[] {s.runId, s.log, e.getMessage()});
-            remove(s);
-            senders.execute(() -> SseSupport.closeQuietly(s.sink));
+            close(s);
         }
     }
 
     private void send(Stream s, OutboundSseEvent event, Instant now, boolean last) {
-        s.pendingSince = now;
-        s.pending = CompletableFuture.runAsync(() -> {
+        handOver(s, now, () -> {
             s.sink.send(event).toCompletableFuture().join();
             if (last) {
                 remove(s);
                 SseSupport.closeQuietly(s.sink);
             }
-        }, senders);
+        });
     }
 
     /**
@@ -233,32 +158,24 @@ public final class LogStreams {
         return end.add("log_bytes", offset).build().toString();
     }
 
-    private void remove(Stream s) {
-        if (streams.remove(s)) {
-            slots.release();
-        }
-    }
-
-    /** One client's stream: where it is in the log, its one event in flight. */
-    private static final class Stream {
+    /** One client's stream: where it is in the log. */
+    static final class Stream extends SseStreamSet.Stream {
         final long runId;
         final Path log;
-        final SseEventSink sink;
-        final Sse sse;
         long offset;
-        volatile CompletableFuture<?> pending;
-        /** When the last event was handed to the sink (or the stream opened). */
-        volatile Instant pendingSince;
         Instant lastEndCheck;
         AgentRun ended;
 
         Stream(long runId, Path log, long offset, SseEventSink sink, Sse sse, Instant openedAt) {
-            this.pendingSince = openedAt; // "since the last send": a keep-alive follows KEEP_ALIVE after the start
+            super(sink, sse, openedAt); // a keep-alive follows KEEP_ALIVE after the start
             this.runId = runId;
             this.log = log;
             this.offset = offset;
-            this.sink = sink;
-            this.sse = sse;
+        }
+
+        @Override
+        String describe() {
+            return "run " + runId;
         }
     }
 }

@@ -96,7 +96,7 @@ class DashboardIT {
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
                 .map(LogEntry::getMessage)
                 // refusals the tests provoke on purpose: the bad token, the forged action, the unknown job
-                .filter(m -> !m.matches("(?s).*api/(tokens/me|jobs/\\d+/cancel|jobs/987654321) - Failed to load "
+                .filter(m -> !m.matches("(?s).*api/(tokens/me|jobs/\\d+/cancel|jobs/987654321|nodes) - Failed to load "
                         + "resource: the server responded with a status of 40[134].*"))
                 .toList();
         assertThat(errors).as("the browser console").isEmpty();
@@ -144,11 +144,19 @@ class DashboardIT {
         return Json.createReader(new StringReader(body)).readObject();
     }
 
+    /**
+     * Forgets the tab's token on a page of the same origin that runs no script (the favicon), so that no
+     * page of the previous test is still running when the token goes.
+     */
+    private void signedOut() {
+        browser.get(page("app/favicon.svg"));
+        ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
+    }
+
     /** Opens the dashboard afresh in this tab, signs in with {@code token}, then goes to {@code hash}. */
     private void signIn(String token, String hash) {
+        signedOut();
         browser.get(page("#/"));
-        ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
-        browser.navigate().refresh();
         WebElement field = waitFor(By.id("token"));
         field.sendKeys(token);
         browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
@@ -159,6 +167,16 @@ class DashboardIT {
 
     private WebElement waitFor(By by) {
         return await().atMost(WAIT).ignoreExceptions().until(() -> browser.findElement(by), e -> e.isDisplayed());
+    }
+
+    /** Clicks what {@code by} finds, finding it again if the page redrew it meanwhile (live pages redraw). */
+    private void click(By by) {
+        await().atMost(WAIT).ignoreExceptionsInstanceOf(org.openqa.selenium.StaleElementReferenceException.class)
+                .ignoreExceptionsInstanceOf(org.openqa.selenium.NoSuchElementException.class)
+                .until(() -> {
+                    browser.findElement(by).click();
+                    return true;
+                });
     }
 
     private void waitForText(By by, String text) {
@@ -197,9 +215,8 @@ class DashboardIT {
     @Test
     void signing_in_keeps_the_token_out_of_the_url_and_a_job_enqueued_by_the_api_appears_without_reload()
             throws Exception {
+        signedOut();
         browser.get(page("#/jobs"));
-        ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
-        browser.navigate().refresh();
         waitFor(By.id("token")).sendKeys("not-a-token-0123456789");
         browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
         waitForText(By.id("sign-in-status"), "not valid");
@@ -246,20 +263,20 @@ class DashboardIT {
         try {
             signIn(ADMIN, "#/jobs/" + id);
             waitForText(By.id("job-head"), "running");
-            waitFor(By.cssSelector("[data-action=cancel]")).click();
+            click(By.cssSelector("[data-action=cancel]"));
             WebElement dialog = waitFor(By.cssSelector("dialog.confirm"));
             assertThat(dialog.getText()).contains("Cancel job " + id, "stop its agent");
             screenshot("confirm-cancel");
             dialog.findElement(By.cssSelector("[data-action=back]")).click();
             assertThat(statusOf(id)).as("Back changes nothing").isEqualTo("running");
 
-            waitFor(By.cssSelector("[data-action=cancel]")).click();
-            waitFor(By.cssSelector("dialog.confirm [data-action=confirm]")).click();
+            click(By.cssSelector("[data-action=cancel]"));
+            click(By.cssSelector("dialog.confirm [data-action=confirm]"));
             waitForText(By.id("job-head"), "cancelled");
             assertThat(statusOf(id)).isEqualTo("cancelled");
             assertThat(browser.findElements(By.cssSelector("[data-action=cancel]"))).isEmpty();
 
-            waitFor(By.cssSelector("[data-action=retry]")).click(); // and back again, also after a confirmation
+            click(By.cssSelector("[data-action=retry]")); // and back again, also after a confirmation
             WebElement retry = waitFor(By.cssSelector("dialog.confirm"));
             assertThat(retry.getText()).contains("Retry job " + id);
             retry.findElement(By.cssSelector("[data-action=confirm]")).click();
@@ -346,6 +363,19 @@ class DashboardIT {
         pauseOrResumeRepo("resume-repo", "dash-paused");
         await().atMost(WAIT).until(() -> !pausedRepos().contains("dash-paused"));
         await().atMost(WAIT).until(() -> statusOf(id).equals("done"));
+    }
+
+    @Test
+    void a_token_the_server_stops_accepting_sends_the_page_back_to_sign_in() throws Exception {
+        signIn(ADMIN, "#/nodes");
+        waitFor(By.cssSelector("#nodes tr[data-node]"));
+        // as if the token were removed from the tokens file and the server restarted: the next call gets 401
+        ((JavascriptExecutor) browser).executeScript("sessionStorage.setItem('orchestrator.token', "
+                + "'no-longer-valid-0123456789')");
+        waitForText(By.id("sign-in-status"), "no longer accepts this token");
+        assertThat((Object) ((JavascriptExecutor) browser).executeScript(
+                "return sessionStorage.getItem('orchestrator.token')")).isNull();
+        assertThat(browser.findElement(By.id("nav")).isDisplayed()).isFalse();
     }
 
     @Test
